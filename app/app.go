@@ -1,0 +1,58 @@
+// Package app holds hookd's use cases: the business rules that the HTTP API,
+// the console, the inbound hooks and the CLI share. Each rule lives here once;
+// adapters translate requests into calls of these methods and the store only
+// stores.
+package app
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/secret"
+)
+
+// App runs hookd's use cases over a store.
+type App struct {
+	Store hookd.Store
+	Clock hookd.Clock
+	// Box encrypts the secrets that must be shown again (API keys).
+	Box *secret.Box
+	Log *slog.Logger
+
+	// DefaultPlan is the plan of new tenants that name none. Defaults to
+	// enterprise.
+	DefaultPlan hookd.Plan
+	// PasswordParams are the argon2id costs for new passwords. Defaults to
+	// secret.DefaultPasswordParams.
+	PasswordParams secret.PasswordParams
+	// OAuthTokenTTL is the lifetime of tokens issued by the OAuth2
+	// client-credentials grant. Defaults to one hour.
+	OAuthTokenTTL time.Duration
+	// PasswordCacheTTL is how long a verified service-account password is
+	// remembered (as a hash) so that each API call does not pay for argon2id.
+	// Defaults to five minutes; negative disables the cache.
+	PasswordCacheTTL time.Duration
+
+	verified sync.Map // key: hex SHA-256 of account ID, stored hash and password → time.Time verified
+}
+
+// New returns an App with its defaults set.
+func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger) *App {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &App{
+		Store:            store,
+		Clock:            clock,
+		Box:              box,
+		Log:              log,
+		DefaultPlan:      hookd.PlanEnterprise,
+		PasswordParams:   secret.DefaultPasswordParams,
+		OAuthTokenTTL:    time.Hour,
+		PasswordCacheTTL: 5 * time.Minute,
+	}
+}
+
+func (a *App) now() time.Time { return a.Clock.Now().UTC().Truncate(time.Microsecond) }

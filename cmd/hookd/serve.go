@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
+	"github.com/hookd/hookd/httpapi"
+)
+
+// ServeCmd runs hookd.
+type ServeCmd struct {
+	StoreFlags
+	Addr          string             `name:"addr" env:"HOOKD_ADDR" default:"127.0.0.1:8080" help:"Address to listen on."`
+	PublicURL     string             `name:"public-url" env:"HOOKD_PUBLIC_URL" help:"Base of the URLs hookd shows (console links, inbound webhook URLs); defaults to http://<addr>."`
+	APIRateLimit  int                `name:"api-rate-limit" env:"HOOKD_API_RATE_LIMIT" default:"5" help:"Requests per second per credential before 429 (0: no limit)."`
+	PlanRateLimit map[hookd.Plan]int `name:"plan-rate-limit" env:"HOOKD_PLAN_RATE_LIMITS" mapsep:"," help:"Per-plan overrides of --api-rate-limit, such as enterprise=20,platinum=10."`
+	DefaultPlan   string             `name:"default-plan" env:"HOOKD_DEFAULT_PLAN" default:"enterprise" enum:"free,platinum,enterprise" help:"Plan of new tenants that name none (${enum})."`
+	OAuthTokenTTL time.Duration      `name:"oauth-token-ttl" env:"HOOKD_OAUTH_TOKEN_TTL" default:"1h" help:"Lifetime of tokens issued by POST /oauth/token."`
+	ShutdownGrace time.Duration      `name:"shutdown-grace" env:"HOOKD_SHUTDOWN_GRACE" default:"15s" help:"How long a shutdown waits for requests in flight."`
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (c *ServeCmd) Run(env *Env) error {
+	for p := range c.PlanRateLimit {
+		if !p.Valid() {
+			return fmt.Errorf("--plan-rate-limit: unknown plan %q (want one of %v)", p, hookd.Plans)
+		}
+	}
+	log := c.logger(env.Stderr)
+	a, store, err := c.newApp(env, c.DefaultPlan)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	a.OAuthTokenTTL = c.OAuthTokenTTL
+
+	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
+	if err != nil {
+		return fmt.Errorf("operator token: %w", err)
+	}
+
+	limiter := &httpapi.RateLimiter{Clock: hookd.SystemClock{}, Default: c.APIRateLimit, PerPlan: c.PlanRateLimit}
+	api := httpapi.New(a, limiter, log)
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	base := c.PublicURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	base = strings.TrimRight(base, "/")
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+
+	fmt.Fprintf(env.Stdout, "hookd %s is running (%s database)\n", hookd.Version, store.Backend())
+	fmt.Fprintf(env.Stdout, "  console:  %s/\n", base)
+	fmt.Fprintf(env.Stdout, "  API docs: %s/docs\n", base)
+	if opToken != "" {
+		fmt.Fprintf(env.Stdout, "  operator token (shown once, keep it safe): %s\n", opToken)
+	}
+
+	ctx, cancel := context.WithCancel(env.Ctx)
+	defer cancel()
+	workersDone := make(chan struct{})
+	go func() {
+		defer close(workersDone)
+		pruneTokens(ctx, a, log)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		cancel()
+		<-workersDone
+		return fmt.Errorf("serve: %w", err)
+	case <-env.Ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, stop := context.WithTimeout(context.Background(), c.ShutdownGrace)
+	defer stop()
+	err = srv.Shutdown(shutdownCtx)
+	cancel()
+	<-workersDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// pruneTokens deletes expired OAuth tokens every ten minutes until ctx ends.
+func pruneTokens(ctx context.Context, a *app.App, log interface {
+	Warn(string, ...any)
+}) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if _, err := a.PruneExpiredTokens(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cannot prune expired tokens", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

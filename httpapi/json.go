@@ -1,0 +1,41 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+const malformedJSONPrefix = "malformed JSON"
+
+// jsonFormat is huma's JSON format with errors that say where: a syntax error
+// names its byte offset, a type error its field and offset.
+var jsonFormat = huma.Format{
+	Marshal: func(w io.Writer, v any) error {
+		return json.NewEncoder(w).Encode(v)
+	},
+	Unmarshal: decodeJSON,
+}
+
+// decodeJSON decodes data into v, describing errors with their offsets.
+func decodeJSON(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("%s at byte offset %d: %s", malformedJSONPrefix, syn.Offset, syn.Error())
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Errorf("wrong type at byte offset %d: field %q must be %s, not %s", typ.Offset, typ.Field, typ.Type, typ.Value)
+	}
+	if err.Error() == "unexpected end of JSON input" {
+		return fmt.Errorf("%s at byte offset %d: unexpected end of JSON input", malformedJSONPrefix, len(data))
+	}
+	return fmt.Errorf("%s: %s", malformedJSONPrefix, err.Error())
+}

@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hookd/hookd"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// uniqueConstraints names each unique constraint of the schema: its name (as
+// PostgreSQL reports it), the columns SQLite reports ("table.column, …"), and
+// the message a caller sees when it is violated.
+var uniqueConstraints = []struct {
+	name, columns, message string
+}{
+	{"tenants_pkey", "tenants.id", "A tenant with this ID already exists."},
+	{"tenants_slug_key", "tenants.slug", "A tenant with this slug already exists."},
+	{"tenants_api_key_hash_key", "tenants.api_key_hash", "Another tenant already has this API key."},
+	{"console_users_pkey", "console_users.id", "A console user with this ID already exists."},
+	{"console_users_tenant_email_key", "console_users.tenant_id, console_users.email", "A console user with this email already exists in the tenant."},
+	{"access_tokens_pkey", "access_tokens.id", "An access token with this ID already exists."},
+	{"access_tokens_hash_key", "access_tokens.hash", "An access token with this hash already exists."},
+	{"service_accounts_pkey", "service_accounts.id", "A service account with this ID already exists."},
+	{"service_accounts_email_key", "service_accounts.email", "A service account with this email already exists."},
+	{"oauth_clients_pkey", "oauth_clients.id", "An OAuth client with this ID already exists."},
+	{"settings_pkey", "settings.key", "The setting already exists."},
+}
+
+// interpretError turns an error of the database into what callers of the
+// store see: sql.ErrNoRows is ENOTFOUND, a unique violation ECONFLICT, a
+// foreign key violation ENOTFOUND (the thing referred to is gone); anything
+// else is wrapped with op ("create tenant"). noun names the thing for
+// messages ("tenant"). Every error of the package passes through here.
+func interpretError(err error, op, noun string) error {
+	if err == nil {
+		return nil
+	}
+	var herr *hookd.Error
+	if errors.As(err, &herr) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &hookd.Error{Code: hookd.ENOTFOUND, Message: fmt.Sprintf("The %s was not found.", noun), Err: err}
+	}
+
+	var constraint string
+	unique, foreign := false, false
+	var pgErr *pgconn.PgError
+	var liteErr *sqlite.Error
+	switch {
+	case errors.As(err, &pgErr):
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			unique, constraint = true, pgErr.ConstraintName
+		case "23503": // foreign_key_violation
+			foreign = true
+		}
+	case errors.As(err, &liteErr):
+		switch liteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			unique = true
+			// "constraint failed: UNIQUE constraint failed: tenants.slug (2067)"
+			msg := liteErr.Error()
+			if i := strings.LastIndex(msg, "constraint failed: "); i >= 0 {
+				constraint, _, _ = strings.Cut(msg[i+len("constraint failed: "):], " (")
+			}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			foreign = true
+		}
+	}
+	switch {
+	case unique:
+		message := fmt.Sprintf("The %s already exists.", noun)
+		for _, c := range uniqueConstraints {
+			if constraint != "" && (constraint == c.name || constraint == c.columns) {
+				message = c.message
+				break
+			}
+		}
+		return &hookd.Error{Code: hookd.ECONFLICT, Message: message, Err: fmt.Errorf("sqlstore: %s: %w", op, err)}
+	case foreign:
+		return &hookd.Error{
+			Code:    hookd.ENOTFOUND,
+			Message: fmt.Sprintf("The tenant or OAuth client the %s belongs to was not found.", noun),
+			Err:     fmt.Errorf("sqlstore: %s: %w", op, err),
+		}
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// notFound returns the ENOTFOUND error for noun.
+func notFound(op, noun string) error { return interpretError(sql.ErrNoRows, op, noun) }

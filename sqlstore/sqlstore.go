@@ -1,0 +1,241 @@
+// Package sqlstore keeps hookd's data in SQLite or PostgreSQL through
+// database/sql. One Store serves both: the SQL is portable, and the few places
+// where the two differ (placeholders, column types, time values) live in a
+// small dialect. Driver errors become hookd errors in one place,
+// interpretError. Schemas are goose migrations embedded in the binary.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+
+	"github.com/hookd/hookd"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Backends a Store runs on.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// Store is a hookd.Store on SQLite or PostgreSQL. It is safe for concurrent
+// use. Make one with Open, OpenSQLite or OpenPostgres, and call Migrate before
+// use.
+type Store struct {
+	// db takes every write; on SQLite it is the single write connection.
+	db *sql.DB
+	// rdb takes reads outside transactions; on SQLite it is a pool of
+	// read-only connections, on PostgreSQL it is db.
+	rdb *sql.DB
+	d   *dialect
+	// path is the SQLite database file, "" on PostgreSQL.
+	path     string
+	provider *goose.Provider
+	// migrated is set once Ping has seen every migration applied; later
+	// Pings only check that the database answers.
+	migrated atomic.Bool
+}
+
+var _ hookd.Store = (*Store)(nil)
+
+// Open opens the database that databaseURL names: "" is SQLite in the file
+// hookd.db under dataDir (which is made, mode 0700, if missing);
+// "postgres://…" and "postgresql://…" are PostgreSQL. Any other URL is an
+// error. Open does not migrate; call Migrate.
+func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
+	switch {
+	case databaseURL == "":
+		if dataDir == "" {
+			return nil, errors.New("sqlstore: no database URL and no data directory")
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("sqlstore: make data directory: %w", err)
+		}
+		return OpenSQLite(ctx, filepath.Join(dataDir, "hookd.db"))
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return OpenPostgres(ctx, databaseURL)
+	default:
+		return nil, errors.New("sqlstore: the database URL must start with postgres:// or postgresql://, or be empty for SQLite")
+	}
+}
+
+// OpenSQLite opens (creating it, mode 0600, if missing) the SQLite database
+// in the file at path. Writes go through one connection in WAL mode; reads go
+// through a separate pool. It does not migrate; call Migrate.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlstore: no SQLite database path")
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlstore: create database file: %w", err)
+	}
+
+	// SQLite URIs are percent-decoded: escape what would end the path.
+	name := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	db, err := sql.Open("sqlite", name+"?"+common+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	// Open the write connection first: it switches the file to WAL.
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+
+	rdb, err := sql.Open("sqlite", name+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(readers)
+	rdb.SetMaxIdleConns(readers)
+	if err := rdb.PingContext(ctx); err != nil {
+		db.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+
+	s := &Store{db: db, rdb: rdb, d: sqliteDialect, path: path}
+	if err := s.newProvider(goose.DialectSQLite3, "migrations/sqlite"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenPostgres opens the PostgreSQL database at url through pgx. A
+// search_path query parameter selects the schema. It does not migrate; call
+// Migrate.
+func OpenPostgres(ctx context.Context, url string) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+	}
+	s := &Store{db: db, rdb: db, d: postgresDialect}
+
+	// Instances sharing a schema share a migration lock; instances in
+	// different schemas of one database do not wait for each other.
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open postgres: read current schema: %w", err)
+	}
+	lockID := lock.DefaultLockID
+	if schema.Valid {
+		h := fnv.New64a()
+		h.Write([]byte("hookd:" + schema.String))
+		lockID = int64(h.Sum64())
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: migration lock: %w", err)
+	}
+	if err := s.newProvider(goose.DialectPostgres, "migrations/postgres", goose.WithSessionLocker(locker)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) newProvider(dialect goose.Dialect, dir string, opts ...goose.ProviderOption) error {
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	s.provider, err = goose.NewProvider(dialect, s.db, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	return nil
+}
+
+// Backend returns "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.d.name }
+
+// DB returns the handle that takes the store's writes, for tests and tools
+// that need to look under the store. On SQLite it has a single connection:
+// hold none of it for long.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Path returns the SQLite database file, or "" on PostgreSQL.
+func (s *Store) Path() string { return s.path }
+
+// Migrate applies every pending migration. On PostgreSQL it holds an
+// advisory lock meanwhile, so instances starting together migrate once.
+func (s *Store) Migrate(ctx context.Context) error {
+	if _, err := s.provider.Up(ctx); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping returns an error unless the database answers and every migration has
+// been applied.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	if s.migrated.Load() {
+		return nil
+	}
+	// Asking goose would create its version table; look for it first so
+	// that Ping never writes.
+	var exists bool
+	if err := s.rdb.QueryRowContext(ctx, s.d.versionTableExists).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	if !exists {
+		return errors.New("sqlstore: ping: the database is not migrated")
+	}
+	pending, err := s.provider.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	if pending {
+		return errors.New("sqlstore: ping: migrations are pending")
+	}
+	s.migrated.Store(true)
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	errs := []error{s.db.Close()}
+	if s.rdb != s.db {
+		errs = append(errs, s.rdb.Close())
+	}
+	return errors.Join(errs...)
+}

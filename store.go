@@ -1,0 +1,138 @@
+package hookd
+
+import (
+	"context"
+	"time"
+)
+
+// ListParams asks a store for one page of a list.
+type ListParams struct {
+	// Limit is the most items to return; stores treat 0 as DefaultListLimit.
+	Limit int
+	// Cursor is the opaque cursor of the previous page's NextCursor, or "".
+	Cursor string
+	// Sort names the field to sort by, with a leading "-" for descending.
+	// "" sorts by creation, oldest first. Each list documents its fields.
+	Sort string
+	// Query, when set, keeps only items whose searchable text contains it,
+	// ignoring case.
+	Query string
+}
+
+// List limits.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 500
+)
+
+// Page is one page of a list; NextCursor is "" on the last page.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// Store is everything hookd keeps. One implementation serves SQLite and
+// PostgreSQL; the conformance suite in storetest proves both behave alike.
+type Store interface {
+	TenantStore
+	CredentialStore
+	SettingStore
+	// Ping returns an error unless the database answers and every migration
+	// has been applied.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// TenantStore keeps tenants, their API keys and their console users.
+type TenantStore interface {
+	// CreateTenant stores t and its first console user (if u is not nil) in
+	// one transaction. Returns ECONFLICT if the slug, or the user's email
+	// within the tenant, is taken.
+	CreateTenant(ctx context.Context, t *Tenant, u *ConsoleUser) error
+	// Tenant returns the tenant with the given ID. Returns ENOTFOUND if none.
+	Tenant(ctx context.Context, id string) (*Tenant, error)
+	// TenantBySlug returns the tenant with the given slug. Returns ENOTFOUND
+	// if none.
+	TenantBySlug(ctx context.Context, slug string) (*Tenant, error)
+	// TenantByAPIKeyHash returns the tenant whose API key has the given
+	// SHA-256 hash, whether or not its API is enabled. Returns ENOTFOUND if
+	// no tenant has that key.
+	TenantByAPIKeyHash(ctx context.Context, hash []byte) (*Tenant, error)
+	// ListTenants returns a page of tenants. Sort fields: created_at, slug,
+	// name. Query searches slug and name.
+	ListTenants(ctx context.Context, p ListParams) (Page[*Tenant], error)
+	// UpdateTenant saves t's name, plan, API switch and API key. Returns
+	// ENOTFOUND if the tenant does not exist.
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	// ConsoleUserByEmail returns a console user of the tenant. Returns
+	// ENOTFOUND if none.
+	ConsoleUserByEmail(ctx context.Context, tenantID, email string) (*ConsoleUser, error)
+}
+
+// CredentialStore keeps access tokens, service accounts and OAuth clients.
+// Every method scoped to a tenant returns ENOTFOUND for another tenant's
+// items, exactly as for items that do not exist.
+type CredentialStore interface {
+	// CreateAccessToken stores t.
+	CreateAccessToken(ctx context.Context, t *AccessToken) error
+	// AccessTokenByHash returns the token with the given hash, named or
+	// issued to an OAuth client, expired or not. Returns ENOTFOUND if none.
+	AccessTokenByHash(ctx context.Context, hash []byte) (*AccessToken, error)
+	// AccessToken returns a named token of the tenant. Returns ENOTFOUND if
+	// none.
+	AccessToken(ctx context.Context, tenantID, id string) (*AccessToken, error)
+	// ListAccessTokens returns a page of the tenant's named tokens (not those
+	// issued to OAuth clients). Sort fields: created_at, name, last_used_at.
+	// Query searches the name.
+	ListAccessTokens(ctx context.Context, tenantID string, p ListParams) (Page[*AccessToken], error)
+	// RenameAccessToken renames a named token. Returns ENOTFOUND if none.
+	RenameAccessToken(ctx context.Context, tenantID, id, name string) error
+	// DeleteAccessToken revokes a token by deleting it. Returns ENOTFOUND if
+	// none.
+	DeleteAccessToken(ctx context.Context, tenantID, id string) error
+	// TouchAccessToken records that the token was used at t.
+	TouchAccessToken(ctx context.Context, id string, t time.Time) error
+	// DeleteExpiredAccessTokens deletes up to limit tokens that expired
+	// before now and says how many it deleted.
+	DeleteExpiredAccessTokens(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// CreateServiceAccount stores a. Returns ECONFLICT if its email is taken
+	// on this instance.
+	CreateServiceAccount(ctx context.Context, a *ServiceAccount) error
+	// ServiceAccountByEmail returns the account with the given email.
+	// Returns ENOTFOUND if none.
+	ServiceAccountByEmail(ctx context.Context, email string) (*ServiceAccount, error)
+	// ServiceAccount returns a service account of the tenant. Returns
+	// ENOTFOUND if none.
+	ServiceAccount(ctx context.Context, tenantID, id string) (*ServiceAccount, error)
+	// ListServiceAccounts returns a page of the tenant's accounts. Sort
+	// fields: created_at, email. Query searches the email.
+	ListServiceAccounts(ctx context.Context, tenantID string, p ListParams) (Page[*ServiceAccount], error)
+	// DeleteServiceAccount deletes an account. Returns ENOTFOUND if none.
+	DeleteServiceAccount(ctx context.Context, tenantID, id string) error
+	// TouchServiceAccount records that the account was used at t.
+	TouchServiceAccount(ctx context.Context, id string, t time.Time) error
+
+	// CreateOAuthClient stores c.
+	CreateOAuthClient(ctx context.Context, c *OAuthClient) error
+	// OAuthClient returns a client by ID, of any tenant when tenantID is "".
+	// Returns ENOTFOUND if none.
+	OAuthClient(ctx context.Context, tenantID, id string) (*OAuthClient, error)
+	// ListOAuthClients returns a page of the tenant's clients. Sort fields:
+	// created_at, name. Query searches the name.
+	ListOAuthClients(ctx context.Context, tenantID string, p ListParams) (Page[*OAuthClient], error)
+	// DeleteOAuthClient deletes a client and every token issued to it.
+	// Returns ENOTFOUND if none.
+	DeleteOAuthClient(ctx context.Context, tenantID, id string) error
+}
+
+// SettingStore keeps instance-wide values such as the operator token's hash.
+type SettingStore interface {
+	// Setting returns the value stored under key. Returns ENOTFOUND if none.
+	Setting(ctx context.Context, key string) (string, error)
+	// PutSettingIfAbsent stores value under key unless the key already has a
+	// value, and returns the value the key holds afterwards.
+	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
+	// PutSetting stores value under key, replacing any earlier value.
+	PutSetting(ctx context.Context, key, value string) error
+}
