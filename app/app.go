@@ -35,7 +35,9 @@ type App struct {
 	// Defaults to five minutes; negative disables the cache.
 	PasswordCacheTTL time.Duration
 
-	verified sync.Map // key: hex SHA-256 of account ID, stored hash and password → time.Time verified
+	dummyOnce sync.Once
+	dummyHash string
+	verified  sync.Map // key: hex SHA-256 of account ID, stored hash and password → time.Time verified
 }
 
 // New returns an App with its defaults set.

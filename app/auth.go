@@ -35,7 +35,11 @@ func errUnauthorized() error {
 
 // dummyPasswordHash is verified against when no account matches, so that an
 // unknown email takes as long as a wrong password.
-var dummyPasswordHash = secret.HashPassword("hookd-dummy-password", secret.DefaultPasswordParams)
+// It is made on first need, with the App's own costs.
+func (a *App) dummyPasswordHash() string {
+	a.dummyOnce.Do(func() { a.dummyHash = secret.HashPassword("hookd-dummy-password", a.PasswordParams) })
+	return a.dummyHash
+}
 
 // Authenticate checks a tenant credential from an Authorization header (the
 // scheme and the text after it) and returns who it belongs to. Returns
@@ -133,7 +137,7 @@ func (a *App) authenticateBasic(ctx context.Context, credential string) (*hookd.
 	}
 	sa, err := a.Store.ServiceAccountByEmail(ctx, hookd.NormalizeEmail(email))
 	if hookd.ErrorCode(err) == hookd.ENOTFOUND {
-		_, _ = secret.VerifyPassword(password, dummyPasswordHash)
+		_, _ = secret.VerifyPassword(password, a.dummyPasswordHash())
 		return nil, errUnauthorized()
 	} else if err != nil {
 		return nil, err
