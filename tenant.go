@@ -107,8 +107,19 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // like an address (something@something.something).
 func ValidateEmail(location, email string) *FieldError {
 	at := strings.LastIndexByte(email, '@')
-	if at < 1 || at == len(email)-1 || !strings.Contains(email[at:], ".") || strings.ContainsAny(email, " \t\r\n<>") || len(email) > 254 {
+	if at < 1 || at == len(email)-1 || HasControl(email) || !strings.Contains(email[at:], ".") || strings.ContainsAny(email, " \t\r\n<>") || len(email) > 254 {
 		return &FieldError{Location: location, Message: "must be an email address"}
 	}
 	return nil
+}
+
+// HasControl reports whether s holds a control character (such as NUL or a
+// line break), which names, emails and other single-line text may not.
+func HasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return true
+		}
+	}
+	return false
 }

@@ -60,8 +60,8 @@ func (a *App) RevokeAccessToken(ctx context.Context, tenantID, id string) error 
 
 func validateName(location, name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return "", hookd.Invalid("The name is not valid.", hookd.FieldError{Location: location, Message: "must be 1 to 200 characters"})
+	if name == "" || len(name) > 200 || hookd.HasControl(name) {
+		return "", hookd.Invalid("The name is not valid.", hookd.FieldError{Location: location, Message: "must be 1 to 200 characters, without control characters"})
 	}
 	return name, nil
 }

@@ -132,7 +132,7 @@ func (a *App) authenticateBasic(ctx context.Context, credential string) (*hookd.
 		return nil, errUnauthorized()
 	}
 	email, password, ok := strings.Cut(string(raw), ":")
-	if !ok {
+	if !ok || hookd.HasControl(email) {
 		return nil, errUnauthorized()
 	}
 	sa, err := a.Store.ServiceAccountByEmail(ctx, hookd.NormalizeEmail(email))

@@ -36,8 +36,8 @@ func (a *App) CreateTenant(ctx context.Context, in CreateTenantInput) (*hookd.Te
 	if in.Name == "" {
 		in.Name = in.Slug
 	}
-	if len(in.Name) > 200 {
-		fields = append(fields, hookd.FieldError{Location: "body.name", Message: "must be at most 200 characters"})
+	if len(in.Name) > 200 || hookd.HasControl(in.Name) {
+		fields = append(fields, hookd.FieldError{Location: "body.name", Message: "must be at most 200 characters, without control characters"})
 	}
 	if in.Plan == "" {
 		in.Plan = a.DefaultPlan
@@ -109,8 +109,8 @@ func (a *App) UpdateTenant(ctx context.Context, slug string, in UpdateTenantInpu
 	var fields []hookd.FieldError
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
-		if name == "" || len(name) > 200 {
-			fields = append(fields, hookd.FieldError{Location: "body.name", Message: "must be 1 to 200 characters"})
+		if name == "" || len(name) > 200 || hookd.HasControl(name) {
+			fields = append(fields, hookd.FieldError{Location: "body.name", Message: "must be 1 to 200 characters, without control characters"})
 		}
 		t.Name = name
 	}

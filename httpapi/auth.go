@@ -31,6 +31,7 @@ func tenantID(ctx context.Context) string {
 // headers, and on /api/v1 the credential check and the rate limit.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(withLog(r.Context(), s.Log))
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")

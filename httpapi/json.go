@@ -28,7 +28,14 @@ func decodeJSON(data []byte, v any) error {
 	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		return fmt.Errorf("%s at byte offset %d: %s", malformedJSONPrefix, syn.Offset, syn.Error())
+		// Offset counts the bytes read up to and including the bad one;
+		// name the bad byte's own (zero-based) offset, or the end of the
+		// data when it ended too soon.
+		off := syn.Offset
+		if off > 0 && off <= int64(len(data)) && syn.Error() != "unexpected end of JSON input" {
+			off--
+		}
+		return fmt.Errorf("%s at byte offset %d: %s", malformedJSONPrefix, off, syn.Error())
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {

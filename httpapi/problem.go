@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/validation"
@@ -125,55 +127,102 @@ var wwwAuthenticate = []string{`Token realm="hookd"`, `Bearer realm="hookd"`, `B
 
 // hookHumaErrors makes huma build every error it reports (validation, body
 // size, parsing) as a Problem, and turns domain errors returned by handlers
-// into Problems. It sets huma's package-level error constructor: hookd runs
-// one API per process.
-func hookHumaErrors(log *slog.Logger) {
-	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
-		for _, err := range errs {
-			var e *hookd.Error
-			var p *Problem
-			if errors.As(err, &e) || errors.As(err, &p) {
-				return problemFromError(log, err)
-			}
+// into Problems. huma's error constructors are package-level variables, so
+// they are set once per process, however many Servers there are (tests run
+// many side by side); each request's errors are logged with the logger of the
+// Server that serves it, which the middleware puts in the request's context.
+func hookHumaErrors() {
+	hookHumaErrorsOnce.Do(func() {
+		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+			return newHumaProblem(nil, status, msg, errs...)
 		}
-		if status >= 500 {
-			for _, err := range errs {
-				log.Error("internal error", "msg", msg, "err", err)
+		huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+			var log *slog.Logger
+			if ctx != nil {
+				log = logFrom(ctx.Context())
 			}
-			return newProblem(TypeInternal, status, "An internal error has occurred; it has been logged.")
+			p := newHumaProblem(log, status, msg, errs...)
+			if ctx != nil {
+				p.Instance = ctx.URL().Path
+			}
+			return p
 		}
-		p := newProblem(typeForStatus(status), status, capitalize(msg)+".")
-		for _, err := range errs {
-			if err == nil {
-				continue
-			}
-			f := ProblemField{Message: err.Error()}
-			var d *huma.ErrorDetail
-			if errors.As(err, &d) {
-				f = ProblemField{Location: d.Location, Message: d.Message}
-			}
-			if f.Location == "" {
-				f.Location = "body"
-			}
-			switch {
-			case f.Message == validation.MsgUnexpectedProperty:
-				// Unknown fields are a client bug, not bad data: 400.
-				p.Type, p.Status, p.Title = TypeUnknownField, http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
-				p.Detail = "The request has a field this operation does not know."
-			case strings.HasPrefix(f.Message, malformedJSONPrefix):
-				p.Type, p.Detail = TypeMalformedJSON, "The request body is not valid JSON."
-			}
-			p.Errors = append(p.Errors, f)
-		}
-		return p
+	})
+}
+
+var hookHumaErrorsOnce sync.Once
+
+type logKey struct{}
+
+// withLog returns ctx carrying the Server's logger, for errors built by huma.
+func withLog(ctx context.Context, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, logKey{}, log)
+}
+
+// logFrom returns the logger withLog put in ctx, or nil.
+func logFrom(ctx context.Context) *slog.Logger {
+	log, _ := ctx.Value(logKey{}).(*slog.Logger)
+	return log
+}
+
+// newHumaProblem builds the Problem for an error huma reports, logging
+// internal causes to log (slog.Default() if nil).
+func newHumaProblem(log *slog.Logger, status int, msg string, errs ...error) *Problem {
+	if log == nil {
+		log = slog.Default()
 	}
-	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		p := huma.NewError(status, msg, errs...)
-		if pp, ok := p.(*Problem); ok && ctx != nil {
-			pp.Instance = ctx.URL().Path
+	for _, err := range errs {
+		var e *hookd.Error
+		var p *Problem
+		if errors.As(err, &e) || errors.As(err, &p) {
+			return problemFromError(log, err)
 		}
-		return p
 	}
+	if status >= 500 {
+		for _, err := range errs {
+			log.Error("internal error", "msg", msg, "err", err)
+		}
+		return newProblem(TypeInternal, status, "An internal error has occurred; it has been logged.")
+	}
+	p := newProblem(typeForStatus(status), status, capitalize(msg)+".")
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		f := ProblemField{Message: err.Error()}
+		var d *huma.ErrorDetail
+		if errors.As(err, &d) {
+			f = ProblemField{Location: d.Location, Message: d.Message}
+		}
+		if f.Location == "" {
+			f.Location = "body"
+		}
+		if name, ok := missingProperty(f.Message); ok {
+			// huma reports a missing property at its object; name the
+			// property itself, as every other field error does.
+			f.Location += "." + name
+		}
+		switch {
+		case f.Message == validation.MsgUnexpectedProperty:
+			// Unknown fields are a client bug, not bad data: 400.
+			p.Type, p.Status, p.Title = TypeUnknownField, http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
+			p.Detail = "The request has a field this operation does not know."
+		case strings.HasPrefix(f.Message, malformedJSONPrefix):
+			p.Type, p.Detail = TypeMalformedJSON, "The request body is not valid JSON."
+		}
+		p.Errors = append(p.Errors, f)
+	}
+	return p
+}
+
+// missingProperty returns the property named by huma's "expected required
+// property … to be present" message.
+func missingProperty(msg string) (string, bool) {
+	before, after, ok := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
+	if !ok || !strings.HasPrefix(msg, before) || !strings.HasSuffix(msg, after) || len(msg) <= len(before)+len(after) {
+		return "", false
+	}
+	return msg[len(before) : len(msg)-len(after)], true
 }
 
 func typeForStatus(status int) string {

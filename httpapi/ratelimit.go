@@ -40,7 +40,11 @@ type limitEntry struct {
 }
 
 // LimitFor returns the requests per second allowed on plan; 0 means no limit.
+// A nil RateLimiter limits nothing.
 func (l *RateLimiter) LimitFor(plan hookd.Plan) int {
+	if l == nil {
+		return 0
+	}
 	if v, ok := l.PerPlan[plan]; ok {
 		return v
 	}
@@ -48,7 +52,8 @@ func (l *RateLimiter) LimitFor(plan hookd.Plan) int {
 }
 
 // Allow reports whether one more request by credential (on plan) may go
-// ahead. When it may not, it also returns how long the caller must wait.
+// ahead. When it may not, it also returns how long the caller must wait. A
+// nil RateLimiter allows everything.
 func (l *RateLimiter) Allow(credential string, plan hookd.Plan) (bool, time.Duration) {
 	limit := l.LimitFor(plan)
 	if limit <= 0 {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -22,7 +23,8 @@ const MaxBodyBytes = 1 << 20
 
 // Server serves hookd's HTTP API.
 type Server struct {
-	App     *app.App
+	App *app.App
+	// Limiter limits requests per credential; nil limits nothing.
 	Limiter *RateLimiter
 	Log     *slog.Logger
 	// Ready reports whether the service can take traffic (database reachable,
@@ -32,6 +34,7 @@ type Server struct {
 	// console's pages.
 	Console http.Handler
 
+	build   sync.Once
 	api     huma.API
 	handler http.Handler
 }
@@ -45,14 +48,14 @@ func New(a *app.App, limiter *RateLimiter, log *slog.Logger) *Server {
 }
 
 // Handler returns the HTTP handler of the whole surface, building it on first
-// use.
+// use. It is safe to call from concurrent requests.
 func (s *Server) Handler() http.Handler {
-	if s.handler == nil {
+	s.build.Do(func() {
 		mux := http.NewServeMux()
-		s.api = newAPI(mux, s.Log)
+		s.api = newAPI(mux)
 		s.routes(mux)
 		s.handler = s.middleware(mux)
-	}
+	})
 	return s.handler
 }
 
@@ -64,8 +67,8 @@ func (s *Server) OpenAPI() *huma.OpenAPI {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Handler().ServeHTTP(w, r) }
 
-func newAPI(mux *http.ServeMux, log *slog.Logger) huma.API {
-	hookHumaErrors(log)
+func newAPI(mux *http.ServeMux) huma.API {
+	hookHumaErrors()
 	cfg := huma.DefaultConfig("hookd API", hookd.Version)
 	cfg.DocsPath = "" // huma's docs page loads scripts from a CDN; /docs is served from the binary instead
 	cfg.CreateHooks = nil
@@ -86,9 +89,9 @@ func newAPI(mux *http.ServeMux, log *slog.Logger) huma.API {
 			Description: "A service account's email and password.",
 		},
 		securityOAuth: {
-			Type: "oauth2",
+			Type:        "oauth2",
 			Description: "OAuth2 client credentials (RFC 6749 §4.4): exchange a client ID and secret for a short-lived bearer token.",
-			Flows: &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth/token", Scopes: map[string]string{}}},
+			Flows:       &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth/token", Scopes: map[string]string{}}},
 		},
 		securityOperator: {
 			Type: "http", Scheme: "bearer",

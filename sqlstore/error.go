@@ -29,6 +29,8 @@ var uniqueConstraints = []struct {
 	{"service_accounts_email_key", "service_accounts.email", "A service account with this email already exists."},
 	{"oauth_clients_pkey", "oauth_clients.id", "An OAuth client with this ID already exists."},
 	{"settings_pkey", "settings.key", "The setting already exists."},
+	{"event_types_pkey", "event_types.id", "An event type with this ID already exists."},
+	{"event_types_tenant_name_key", "event_types.tenant_id, event_types.name", "An event type with this name already exists."},
 }
 
 // interpretError turns an error of the database into what callers of the
@@ -49,7 +51,7 @@ func interpretError(err error, op, noun string) error {
 	}
 
 	var constraint string
-	unique, foreign := false, false
+	unique, foreign, badText := false, false, false
 	var pgErr *pgconn.PgError
 	var liteErr *sqlite.Error
 	switch {
@@ -59,6 +61,8 @@ func interpretError(err error, op, noun string) error {
 			unique, constraint = true, pgErr.ConstraintName
 		case "23503": // foreign_key_violation
 			foreign = true
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character (NUL in text)
+			badText = true
 		}
 	case errors.As(err, &liteErr):
 		switch liteErr.Code() {
@@ -83,6 +87,14 @@ func interpretError(err error, op, noun string) error {
 			}
 		}
 		return &hookd.Error{Code: hookd.ECONFLICT, Message: message, Err: fmt.Errorf("sqlstore: %s: %w", op, err)}
+	case badText:
+		// SQLite stores any text; PostgreSQL refuses NUL characters. Say
+		// so as bad input, the same on both, rather than fail with a 500.
+		return &hookd.Error{
+			Code:    hookd.EINVALID,
+			Message: "The request holds a character that cannot be stored or searched for (such as NUL).",
+			Err:     fmt.Errorf("sqlstore: %s: %w", op, err),
+		}
 	case foreign:
 		return &hookd.Error{
 			Code:    hookd.ENOTFOUND,

@@ -1,0 +1,103 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hookd/hookd/httpapi"
+)
+
+type serviceAccountBody struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// createServiceAccount makes a service account with auth.
+func (e *env) createServiceAccount(auth, email, password string) serviceAccountBody {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/service-accounts", auth, map[string]string{"email": email, "password": password})
+	wantStatus(e.t, r, http.StatusCreated)
+	sa := decode[serviceAccountBody](e.t, r)
+	if sa.ID == "" || strings.Contains(string(r.Body), password) {
+		e.t.Fatalf("create service account: %s", r.Body)
+	}
+	return sa
+}
+
+func TestServiceAccounts(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		key := e.tenantWithAPI("acme")
+		const pw = "correct-horse-battery"
+		sa := e.createServiceAccount(tokenAuth(key), "HR-Sync@Acme.example", pw)
+		if sa.Email != "hr-sync@acme.example" || !strings.HasPrefix(sa.ID, "sva_") {
+			t.Fatalf("created %+v, want the lowercased email and an sva_ id", sa)
+		}
+
+		// Basic auth works, with the email in any case.
+		if got := e.whoAmI(basicAuth("hr-sync@acme.example", pw)); got != "acme" {
+			t.Fatalf("basic auth: tenant %q, want acme", got)
+		}
+		e.whoAmI(basicAuth("HR-SYNC@acme.example", pw))
+
+		// Wrong passwords and unknown accounts: 401 with WWW-Authenticate.
+		for _, auth := range []string{
+			basicAuth("hr-sync@acme.example", pw+"x"),
+			basicAuth("hr-sync@acme.example", ""),
+			basicAuth("nobody@acme.example", pw),
+			"Basic not-base64!",
+			"Basic " + "aHItc3luYw==", // no colon
+		} {
+			r := e.do("GET", "/api/v1/tenant", auth, nil)
+			wantProblem(t, r, http.StatusUnauthorized, httpapi.TypeUnauthorized)
+			if !strings.Contains(strings.Join(r.Header.Values("WWW-Authenticate"), ","), "Basic") {
+				t.Errorf("%q: WWW-Authenticate %q does not offer Basic", auth, r.Header.Values("WWW-Authenticate"))
+			}
+		}
+
+		// List and get, never the password.
+		r := e.do("GET", "/api/v1/service-accounts", tokenAuth(key), nil)
+		wantStatus(t, r, http.StatusOK)
+		l := decode[listBody[serviceAccountBody]](t, r)
+		if len(l.Data) != 1 || l.Data[0].ID != sa.ID {
+			t.Fatalf("list: %s", r.Body)
+		}
+		r = e.do("GET", "/api/v1/service-accounts/"+sa.ID, basicAuth(sa.Email, pw), nil)
+		wantStatus(t, r, http.StatusOK)
+		for _, r := range e.responsesSince(0) {
+			if strings.Contains(string(r.Body), pw) || strings.Contains(string(r.Body), "argon2") {
+				t.Errorf("%s shows the password or its hash", r)
+			}
+		}
+
+		// A duplicate email, in any case and from any tenant: 409.
+		wantProblem(t, e.do("POST", "/api/v1/service-accounts", tokenAuth(key),
+			map[string]string{"email": "hr-sync@acme.example", "password": "another-long-password"}), http.StatusConflict, httpapi.TypeConflict)
+		keyB := e.tenantWithAPI("beta")
+		wantProblem(t, e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB),
+			map[string]string{"email": "HR-SYNC@acme.example", "password": "another-long-password"}), http.StatusConflict, httpapi.TypeConflict)
+
+		// A short password, a bad email: 422 listing each field.
+		r = e.do("POST", "/api/v1/service-accounts", tokenAuth(key), map[string]string{"email": "ok@acme.example", "password": "short"})
+		p := wantProblem(t, r, http.StatusUnprocessableEntity, httpapi.TypeValidation)
+		if !p.hasLocation("body.password") || len(p.Errors) != 1 {
+			t.Errorf("short password: errors %+v, want one at body.password", p.Errors)
+		}
+		r = e.do("POST", "/api/v1/service-accounts", tokenAuth(key), map[string]string{"email": "not-an-email", "password": "short"})
+		p = wantProblem(t, r, http.StatusUnprocessableEntity, httpapi.TypeValidation)
+		if !p.hasLocation("body.password") || !p.hasLocation("body.email") {
+			t.Errorf("bad email and password: errors %+v, want body.email and body.password", p.Errors)
+		}
+
+		// Delete: the account's credentials are dead at once.
+		wantStatus(t, e.do("DELETE", "/api/v1/service-accounts/"+sa.ID, tokenAuth(key), nil), http.StatusNoContent)
+		wantProblem(t, e.do("GET", "/api/v1/tenant", basicAuth(sa.Email, pw), nil), http.StatusUnauthorized, httpapi.TypeUnauthorized)
+		wantProblem(t, e.do("GET", "/api/v1/service-accounts/"+sa.ID, tokenAuth(key), nil), http.StatusNotFound, httpapi.TypeNotFound)
+		wantProblem(t, e.do("DELETE", "/api/v1/service-accounts/"+sa.ID, tokenAuth(key), nil), http.StatusNotFound, httpapi.TypeNotFound)
+
+		// The email is free again.
+		e.createServiceAccount(tokenAuth(key), "hr-sync@acme.example", "a-brand-new-password")
+		wantProblem(t, e.do("GET", "/api/v1/tenant", basicAuth(sa.Email, pw), nil), http.StatusUnauthorized, httpapi.TypeUnauthorized)
+		e.whoAmI(basicAuth(sa.Email, "a-brand-new-password"))
+	})
+}
