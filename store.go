@@ -37,6 +37,7 @@ type Store interface {
 	TenantStore
 	CredentialStore
 	SettingStore
+	EventTypeStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -135,4 +136,33 @@ type SettingStore interface {
 	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
 	// PutSetting stores value under key, replacing any earlier value.
 	PutSetting(ctx context.Context, key, value string) error
+}
+
+// EventTypeStore keeps the event catalog: the built-in types, which have
+// TenantID "", and each tenant's own. A tenant sees the built-in types and
+// its own, never another tenant's: every method scoped to a tenant returns
+// ENOTFOUND for another tenant's types, exactly as for types that do not
+// exist.
+type EventTypeStore interface {
+	// CreateEventType stores a tenant's type t. Returns ECONFLICT if the
+	// tenant already has a type of that name or a built-in type has it, and
+	// ENOTFOUND if the tenant does not exist.
+	CreateEventType(ctx context.Context, t *EventType) error
+	// PutBuiltinEventTypes stores the built-in types ts (their TenantID is
+	// ""): it adds the missing ones and saves the description, schema,
+	// example, version and deprecation of those that differ, setting their
+	// UpdatedAt; unchanged ones keep theirs. It is safe to call from several
+	// processes at once.
+	PutBuiltinEventTypes(ctx context.Context, ts []*EventType) error
+	// EventType returns the type of that name: the built-in one if there is
+	// one, else the tenant's own. Returns ENOTFOUND if neither exists.
+	EventType(ctx context.Context, tenantID, name string) (*EventType, error)
+	// ListEventTypes returns a page of the built-in types and the tenant's
+	// own. Sort fields: created_at, name, updated_at. Query searches the name
+	// and the description.
+	ListEventTypes(ctx context.Context, tenantID string, p ListParams) (Page[*EventType], error)
+	// UpdateEventType saves t's description, schema, example, version,
+	// deprecation and UpdatedAt. Returns ENOTFOUND if t.TenantID has no type
+	// of that name; built-in types are changed only with TenantID "".
+	UpdateEventType(ctx context.Context, t *EventType) error
 }

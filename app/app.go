@@ -7,6 +7,7 @@ package app
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -38,6 +39,10 @@ type App struct {
 	dummyOnce sync.Once
 	dummyHash string
 	verified  sync.Map // key: hex SHA-256 of account ID, stored hash and password → time.Time verified
+
+	builtinsMu   sync.Mutex
+	builtinsDone atomic.Bool // the built-in event types are in the store
+	schemas      sync.Map    // key: tenant ID + "\x00" + event type name → *compiledSchema
 }
 
 // New returns an App with its defaults set.

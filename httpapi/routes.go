@@ -52,6 +52,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerDeleteOAuthClient(api, s.App)
 	registerOAuthToken(api, s.App, s.Limiter)
 
+	// Event catalog.
+	registerListEventTypes(api, s.App)
+	registerCreateEventType(api, s.App)
+	registerGetEventType(api, s.App)
+	registerUpdateEventType(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {

@@ -36,6 +36,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"ServiceAccount", serviceAccountTests},
 		{"OAuthClient", oauthClientTests},
 		{"Setting", settingTests},
+		{"EventType", eventTypeTests},
 		{"List", listTests},
 	}
 	t.Run("Ping", func(t *testing.T) {

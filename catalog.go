@@ -1,0 +1,359 @@
+package hookd
+
+// The names of the built-in event types.
+const (
+	EventUserCreated         = "user.created"
+	EventUserUpdated         = "user.updated"
+	EventUserTerminated      = "user.terminated"
+	EventUserLogin           = "user.login"
+	EventOrganizationUpdated = "organization.updated"
+	EventTicketCreated       = "ticket.created"
+	EventTicketUpdated       = "ticket.updated"
+	EventWebhookTest         = "webhook.test"
+)
+
+// builtinEventType is one entry of the built-in catalog, as written here.
+type builtinEventType struct {
+	name, description string
+	schema, example   string // JSON texts
+	version           int
+	deprecated        bool
+}
+
+// The built-in catalog. Every schema leaves additionalProperties open: data
+// may gain fields at any time, and receivers must ignore those they do not
+// know. Changing a schema here means raising its version.
+var builtinEventTypes = []builtinEventType{
+	{
+		name:        EventUserCreated,
+		description: "A user was added to the tenant's directory, through the API, the console or an HR provisioning webhook (adduser).",
+		version:     1,
+		schema: schemaHeader(EventUserCreated, "The data of user.created: the new user.") + `,
+			"type": "object",
+			"required": ["user"],
+			"properties": {"user": {"$ref": "#/$defs/user"}},
+			"$defs": {"user": ` + userSchema + `, "organization": ` + organizationSchema + `}
+		}`,
+		example: `{"user": ` + userExample + `}`,
+	},
+	{
+		name: EventUserUpdated,
+		description: "A user's name, email, mobile number or organizations changed. The data carries the user as it is now, " +
+			"the names of the fields that changed and their previous values.",
+		version: 1,
+		schema: schemaHeader(EventUserUpdated, "The data of user.updated: the user as it is now, what changed and what it was before.") + `,
+			"type": "object",
+			"required": ["user", "changed_fields"],
+			"properties": {
+				"user": {"$ref": "#/$defs/user"},
+				"changed_fields": {
+					"type": "array",
+					"description": "The names of the user's fields that changed, such as email or organizations.",
+					"items": {"type": "string"}
+				},
+				"previous": {
+					"type": "object",
+					"description": "The previous value of each changed field, under the field's name."
+				}
+			},
+			"$defs": {"user": ` + userSchema + `, "organization": ` + organizationSchema + `}
+		}`,
+		example: `{
+			"user": ` + userExampleUpdated + `,
+			"changed_fields": ["email", "mobile"],
+			"previous": {"email": "ada.lovelace@example.com", "mobile": "+44 20 7946 0018"}
+		}`,
+	},
+	{
+		name: EventUserTerminated,
+		description: "A user was terminated, through the API, the console or an HR provisioning webhook (deleteuser). " +
+			"The user is kept, with status terminated; users are never erased.",
+		version: 1,
+		schema: schemaHeader(EventUserTerminated, "The data of user.terminated: the user, now terminated, and when.") + `,
+			"type": "object",
+			"required": ["user"],
+			"properties": {
+				"user": {"$ref": "#/$defs/user"},
+				"terminated_at": {"type": "string", "format": "date-time", "description": "When the user was terminated (RFC 3339)."}
+			},
+			"$defs": {"user": ` + userSchema + `, "organization": ` + organizationSchema + `}
+		}`,
+		example: `{"user": ` + userExampleTerminated + `, "terminated_at": "2026-11-30T17:00:00Z"}`,
+	},
+	{
+		name:        EventUserLogin,
+		description: "A user signed in. The data carries the user and, when known, where from and how.",
+		version:     1,
+		schema: schemaHeader(EventUserLogin, "The data of user.login: who signed in, when, and from where.") + `,
+			"type": "object",
+			"required": ["user"],
+			"properties": {
+				"user": {"$ref": "#/$defs/user"},
+				"login_at": {"type": "string", "format": "date-time", "description": "When the user signed in (RFC 3339)."},
+				"ip_address": {"type": ["string", "null"], "description": "The address the sign-in came from, if known."},
+				"user_agent": {"type": ["string", "null"], "description": "The client's User-Agent, if known."},
+				"method": {"type": ["string", "null"], "description": "How the user signed in, such as password or sso."}
+			},
+			"$defs": {"user": ` + userSchema + `, "organization": ` + organizationSchema + `}
+		}`,
+		example: `{
+			"user": ` + userExample + `,
+			"login_at": "2026-11-23T09:41:07Z",
+			"ip_address": "203.0.113.24",
+			"user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+			"method": "password"
+		}`,
+	},
+	{
+		name: EventOrganizationUpdated,
+		description: "An organization of the tenant's directory was created or renamed. The data says which change " +
+			"(created or renamed) and, for a rename, the previous name.",
+		version: 1,
+		schema: schemaHeader(EventOrganizationUpdated, "The data of organization.updated: the organization as it is now and which change happened.") + `,
+			"type": "object",
+			"required": ["organization", "change"],
+			"properties": {
+				"organization": {"$ref": "#/$defs/organization"},
+				"change": {
+					"type": "string",
+					"description": "Which change happened: created or renamed. More kinds of change may be added; treat an unknown one as an update."
+				},
+				"previous": {
+					"type": "object",
+					"description": "The previous values of the changed fields, such as name, under the field's name.",
+					"properties": {"name": {"type": "string"}}
+				}
+			},
+			"$defs": {"organization": ` + organizationSchema + `}
+		}`,
+		example: `{
+			"organization": {"id": "org_0193b7e4a1c27d5e9f3a1b2c3d4e5f70", "name": "Research & Development"},
+			"change": "renamed",
+			"previous": {"name": "R&D"}
+		}`,
+	},
+	{
+		name: EventTicketCreated,
+		description: "A helpdesk ticket was created, through the API or a helpdesk webhook (ServiceNow or the generic " +
+			"createticket).",
+		version: 1,
+		schema: schemaHeader(EventTicketCreated, "The data of ticket.created: the new ticket.") + `,
+			"type": "object",
+			"required": ["ticket"],
+			"properties": {"ticket": {"$ref": "#/$defs/ticket"}},
+			"$defs": {"ticket": ` + ticketSchema + `}
+		}`,
+		example: `{"ticket": ` + ticketExample + `}`,
+	},
+	{
+		name: EventTicketUpdated,
+		description: "A helpdesk ticket changed (for example its state, priority or comments). The data carries the " +
+			"ticket as it is now, the names of the fields that changed and their previous values.",
+		version: 1,
+		schema: schemaHeader(EventTicketUpdated, "The data of ticket.updated: the ticket as it is now, what changed and what it was before.") + `,
+			"type": "object",
+			"required": ["ticket", "changed_fields"],
+			"properties": {
+				"ticket": {"$ref": "#/$defs/ticket"},
+				"changed_fields": {
+					"type": "array",
+					"description": "The names of the ticket's fields that changed, such as state or comments.",
+					"items": {"type": "string"}
+				},
+				"previous": {
+					"type": "object",
+					"description": "The previous value of each changed field, under the field's name."
+				}
+			},
+			"$defs": {"ticket": ` + ticketSchema + `}
+		}`,
+		example: `{
+			"ticket": ` + ticketExampleUpdated + `,
+			"changed_fields": ["state", "priority"],
+			"previous": {"state": "New", "priority": "3 - Moderate"}
+		}`,
+	},
+	{
+		name: EventWebhookTest,
+		description: "A test event, sent on request (POST /api/v1/endpoints/{id}/test) to check that an endpoint " +
+			"receives and verifies deliveries. It changes nothing; answer it with 2xx.",
+		version: 1,
+		schema: schemaHeader(EventWebhookTest, "The data of webhook.test.") + `,
+			"type": "object",
+			"required": ["message"],
+			"properties": {
+				"message": {"type": "string", "description": "A human-readable note saying this is a test."},
+				"endpoint_id": {"type": "string", "description": "The endpoint the test was sent to."}
+			}
+		}`,
+		example: `{"message": "This is a test event from hookd.", "endpoint_id": "ep_0193b7e4a1c27d5e9f3a1b2c3d4e5f61"}`,
+	},
+}
+
+// schemaHeader opens a built-in schema: an object, left unclosed, with the
+// draft, a title and a description that states the compatibility rule.
+func schemaHeader(name, description string) string {
+	return `{
+		"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"title": "` + name + ` data",
+		"description": "` + description + ` Receivers must ignore fields they do not know: fields may be added to this schema at any time without it being a breaking change."`
+}
+
+// userSchema is a user of the tenant's directory.
+const userSchema = `{
+	"type": "object",
+	"description": "A user of the tenant's directory.",
+	"required": ["id", "employee_id"],
+	"properties": {
+		"id": {"type": "string", "description": "hookd's ID of the user."},
+		"employee_id": {"type": "string", "description": "The user's employee ID, unique within the tenant."},
+		"first_name": {"type": ["string", "null"]},
+		"last_name": {"type": ["string", "null"]},
+		"display_name": {"type": ["string", "null"]},
+		"email": {"type": ["string", "null"], "format": "email"},
+		"mobile": {"type": ["string", "null"], "description": "Mobile phone number, as the source system gave it."},
+		"status": {"type": "string", "description": "active or terminated. More statuses may be added."},
+		"organizations": {
+			"type": "array",
+			"description": "The organizations the user belongs to.",
+			"items": {"$ref": "#/$defs/organization"}
+		},
+		"created_at": {"type": "string", "format": "date-time"},
+		"updated_at": {"type": "string", "format": "date-time"}
+	}
+}`
+
+// organizationSchema is an organization of the tenant's directory.
+const organizationSchema = `{
+	"type": "object",
+	"description": "An organization of the tenant's directory.",
+	"required": ["id", "name"],
+	"properties": {
+		"id": {"type": "string", "description": "hookd's ID of the organization."},
+		"name": {"type": "string"}
+	}
+}`
+
+// ticketSchema is a helpdesk ticket.
+const ticketSchema = `{
+	"type": "object",
+	"description": "A helpdesk ticket.",
+	"required": ["id", "number", "title"],
+	"properties": {
+		"id": {"type": "string", "description": "hookd's ID of the ticket."},
+		"number": {"type": "string", "description": "The ticket number, such as the ServiceNow incident number."},
+		"title": {"type": "string"},
+		"description": {"type": ["string", "null"]},
+		"requester_email": {"type": ["string", "null"], "format": "email"},
+		"reported_by_email": {"type": ["string", "null"], "format": "email"},
+		"opened_at": {"type": ["string", "null"], "description": "When the ticket was opened, as the source system gave it."},
+		"impact": {"type": ["string", "null"]},
+		"urgency": {"type": ["string", "null"]},
+		"priority": {"type": ["string", "null"]},
+		"category": {"type": ["string", "null"]},
+		"subcategory": {"type": ["string", "null"]},
+		"state": {"type": ["string", "null"]},
+		"source": {"type": ["string", "null"], "description": "Where the ticket came from, such as servicenow, createticket or api."},
+		"external_id": {"type": ["string", "null"], "description": "The source system's ID, such as a ServiceNow sys_id."},
+		"link": {"type": ["string", "null"], "description": "A link to the ticket."},
+		"comments": {
+			"type": "array",
+			"items": {
+				"type": "object",
+				"properties": {
+					"author": {"type": ["string", "null"]},
+					"body": {"type": "string"},
+					"created_at": {"type": "string", "format": "date-time"}
+				}
+			}
+		},
+		"created_at": {"type": "string", "format": "date-time"},
+		"updated_at": {"type": "string", "format": "date-time"}
+	}
+}`
+
+const userExample = `{
+	"id": "dus_0193b7e4a1c27d5e9f3a1b2c3d4e5f62",
+	"employee_id": "E-1042",
+	"first_name": "Ada",
+	"last_name": "Lovelace",
+	"display_name": "Ada Lovelace",
+	"email": "ada.lovelace@example.com",
+	"mobile": "+44 20 7946 0018",
+	"status": "active",
+	"organizations": [{"id": "org_0193b7e4a1c27d5e9f3a1b2c3d4e5f70", "name": "Research & Development"}],
+	"created_at": "2026-11-23T09:40:00Z",
+	"updated_at": "2026-11-23T09:40:00Z"
+}`
+
+const userExampleUpdated = `{
+	"id": "dus_0193b7e4a1c27d5e9f3a1b2c3d4e5f62",
+	"employee_id": "E-1042",
+	"first_name": "Ada",
+	"last_name": "Lovelace",
+	"display_name": "Ada Lovelace",
+	"email": "ada@example.com",
+	"mobile": "+44 20 7946 0999",
+	"status": "active",
+	"organizations": [{"id": "org_0193b7e4a1c27d5e9f3a1b2c3d4e5f70", "name": "Research & Development"}],
+	"created_at": "2026-11-23T09:40:00Z",
+	"updated_at": "2026-11-24T14:05:12Z"
+}`
+
+const userExampleTerminated = `{
+	"id": "dus_0193b7e4a1c27d5e9f3a1b2c3d4e5f62",
+	"employee_id": "E-1042",
+	"first_name": "Ada",
+	"last_name": "Lovelace",
+	"display_name": "Ada Lovelace",
+	"email": "ada@example.com",
+	"mobile": "+44 20 7946 0999",
+	"status": "terminated",
+	"organizations": [],
+	"created_at": "2026-11-23T09:40:00Z",
+	"updated_at": "2026-11-30T17:00:00Z"
+}`
+
+const ticketExample = `{
+	"id": "tkt_0193b7e4a1c27d5e9f3a1b2c3d4e5f80",
+	"number": "INC0010042",
+	"title": "Cannot connect to the VPN",
+	"description": "Since this morning the VPN client times out when connecting from home.",
+	"requester_email": "ada@example.com",
+	"reported_by_email": "grace@example.com",
+	"opened_at": "2026-11-23 09:12:44",
+	"impact": "2 - Medium",
+	"urgency": "2 - Medium",
+	"priority": "3 - Moderate",
+	"category": "Network",
+	"subcategory": "VPN",
+	"state": "New",
+	"source": "servicenow",
+	"external_id": "9d385017c611228701d22104cc95c371",
+	"link": "https://hookd.example.com/tickets/tkt_0193b7e4a1c27d5e9f3a1b2c3d4e5f80",
+	"comments": [{"author": "servicenow", "body": "caller_id: Ada Lovelace\nlocation: London", "created_at": "2026-11-23T09:12:45Z"}],
+	"created_at": "2026-11-23T09:12:45Z",
+	"updated_at": "2026-11-23T09:12:45Z"
+}`
+
+const ticketExampleUpdated = `{
+	"id": "tkt_0193b7e4a1c27d5e9f3a1b2c3d4e5f80",
+	"number": "INC0010042",
+	"title": "Cannot connect to the VPN",
+	"description": "Since this morning the VPN client times out when connecting from home.",
+	"requester_email": "ada@example.com",
+	"reported_by_email": "grace@example.com",
+	"opened_at": "2026-11-23 09:12:44",
+	"impact": "2 - Medium",
+	"urgency": "1 - High",
+	"priority": "2 - High",
+	"category": "Network",
+	"subcategory": "VPN",
+	"state": "In Progress",
+	"source": "servicenow",
+	"external_id": "9d385017c611228701d22104cc95c371",
+	"link": "https://hookd.example.com/tickets/tkt_0193b7e4a1c27d5e9f3a1b2c3d4e5f80",
+	"comments": [{"author": "servicenow", "body": "caller_id: Ada Lovelace\nlocation: London", "created_at": "2026-11-23T09:12:45Z"}],
+	"created_at": "2026-11-23T09:12:45Z",
+	"updated_at": "2026-11-23T10:30:00Z"
+}`
