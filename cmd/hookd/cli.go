@@ -106,13 +106,15 @@ func (f *StoreFlags) newApp(env *Env, defaultPlan string) (*app.App, *sqlstore.S
 }
 
 // newParser builds the kong parser. Environment variables are read through
-// getenv (so tests can pass their own) before kong's own lookup.
-func newParser(cli *CLI, getenv func(string) string, stdout, stderr io.Writer) (*kong.Kong, error) {
+// getenv (so tests can pass their own) before kong's own lookup. kong calls
+// exit where it would end the process itself (after printing --help); the
+// parse then goes on, so the caller must check whether exit was called.
+func newParser(cli *CLI, getenv func(string) string, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("hookd"),
 		kong.Description("hookd: self-hosted webhooks and integrations. Flags override environment variables."),
 		kong.Writers(stdout, stderr),
-		kong.Exit(func(int) {}),
+		kong.Exit(exit),
 		kong.UsageOnError(),
 		kong.Resolvers(envResolver(getenv)),
 	)

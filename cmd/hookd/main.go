@@ -26,11 +26,24 @@ func main() {
 // can run the real thing.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cli := &CLI{}
-	parser, err := newParser(cli, getenv, stdout, stderr)
+	exited, exitCode := false, 0
+	parser, err := newParser(cli, getenv, stdout, stderr, func(code int) {
+		if !exited {
+			exited, exitCode = true, code
+		}
+	})
 	if err != nil {
 		return err
 	}
 	kctx, err := parser.Parse(args)
+	if exited {
+		// kong has done the whole job (printed --help): run no command,
+		// and report no parse error that follows from the missing one.
+		if exitCode != 0 {
+			return fmt.Errorf("exit status %d", exitCode)
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}

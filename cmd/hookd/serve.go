@@ -53,6 +53,9 @@ func (c *ServeCmd) Run(env *Env) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// The address actually bound (the port may have been 0), which the
+	// banner does not show when a public URL is set.
+	log.Info("listening", "addr", ln.Addr().String())
 	base := c.PublicURL
 	if base == "" {
 		base = "http://" + ln.Addr().String()
