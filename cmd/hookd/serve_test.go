@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -522,5 +524,24 @@ func TestServeSecretKeyFromEnv(t *testing.T) {
 		t.Errorf("serve with a malformed HOOKD_SECRET_KEY: %v, want an error naming it", *f.result)
 	case strings.Contains((*f.result).Error(), bad):
 		t.Errorf("the error shows the key: %v", *f.result)
+	}
+}
+
+// TestServePlanRateLimitsFromEnv checks that HOOKD_PLAN_RATE_LIMITS parses
+// and overrides the default limit for the plans it names, and that an
+// unknown plan stops serve with a clear error.
+func TestServePlanRateLimitsFromEnv(t *testing.T) {
+	t.Parallel()
+	getenv := envOf(map[string]string{"HOOKD_PLAN_RATE_LIMITS": "enterprise=1,platinum=3"})
+	s := startServer(t, getenv, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	key := enabledTenant(t, s, "planlimited")
+	want(t, "first call within the enterprise limit of 1/s", s.do(http.MethodGet, "/api/v1/tenant", "Token "+key, nil), http.StatusOK)
+	want(t, "2nd quick call with enterprise=1", s.do(http.MethodGet, "/api/v1/tenant", "Token "+key, nil), http.StatusTooManyRequests)
+	s.stop()
+
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--plan-rate-limit", "gold=2"}, envOf(nil), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `unknown plan "gold"`) {
+		t.Errorf("serve with --plan-rate-limit gold=2: err %v, want an unknown plan error", err)
 	}
 }
