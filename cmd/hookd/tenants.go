@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hookd/hookd"
@@ -92,7 +93,10 @@ func describe(err error) error {
 	}
 	msg := e.Message
 	for _, f := range e.Fields {
-		msg += fmt.Sprintf("\n  %s: %s", f.Location, f.Message)
+		// The app names fields as the API does (body.slug); on the
+		// command line they are flags and arguments.
+		name := strings.ReplaceAll(strings.TrimPrefix(f.Location, "body."), "_", "-")
+		msg += fmt.Sprintf("\n  %s: %s", name, f.Message)
 	}
 	return fmt.Errorf("%s", msg)
 }
