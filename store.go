@@ -38,6 +38,7 @@ type Store interface {
 	CredentialStore
 	SettingStore
 	EventTypeStore
+	EndpointStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -165,4 +166,30 @@ type EventTypeStore interface {
 	// deprecation and UpdatedAt. Returns ENOTFOUND if t.TenantID has no type
 	// of that name; built-in types are changed only with TenantID "".
 	UpdateEventType(ctx context.Context, t *EventType) error
+}
+
+// EndpointStore keeps the tenants' endpoints. Every method scoped to a
+// tenant returns ENOTFOUND for another tenant's endpoints, exactly as for
+// endpoints that do not exist. Secrets and the verification key are kept in
+// their Sealed forms only; the plaintext fields are never stored.
+type EndpointStore interface {
+	// CreateEndpoint stores e. Returns ENOTFOUND if its tenant does not
+	// exist.
+	CreateEndpoint(ctx context.Context, e *Endpoint) error
+	// Endpoint returns an endpoint of the tenant. Returns ENOTFOUND if none.
+	Endpoint(ctx context.Context, tenantID, id string) (*Endpoint, error)
+	// ListEndpoints returns a page of the tenant's endpoints. Sort fields:
+	// created_at, name, url, last_triggered_at (never triggered sorts as the
+	// oldest). Query searches the name, URL and description.
+	ListEndpoints(ctx context.Context, tenantID string, p ListParams) (Page[*Endpoint], error)
+	// UpdateEndpoint saves everything of e but its ID, TenantID, CreatedAt
+	// and LastTriggeredAt. Returns ENOTFOUND if e.TenantID has no endpoint
+	// e.ID.
+	UpdateEndpoint(ctx context.Context, e *Endpoint) error
+	// TouchEndpoint records that a delivery was sent to the endpoint at t;
+	// it never moves LastTriggeredAt back, and an endpoint that is gone is
+	// not an error.
+	TouchEndpoint(ctx context.Context, id string, t time.Time) error
+	// DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
+	DeleteEndpoint(ctx context.Context, tenantID, id string) error
 }

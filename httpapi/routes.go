@@ -58,6 +58,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerGetEventType(api, s.App)
 	registerUpdateEventType(api, s.App)
 
+	// Endpoints.
+	registerCreateEndpoint(api, s.App)
+	registerListEndpoints(api, s.App)
+	registerGetEndpoint(api, s.App)
+	registerUpdateEndpoint(api, s.App)
+	registerDeleteEndpoint(api, s.App)
+	registerGetEndpointSecret(api, s.App)
+	registerRotateEndpointSecret(api, s.App)
+	registerEnableEndpoint(api, s.App)
+	registerDisableEndpoint(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {

@@ -31,6 +31,7 @@ var uniqueConstraints = []struct {
 	{"settings_pkey", "settings.key", "The setting already exists."},
 	{"event_types_pkey", "event_types.id", "An event type with this ID already exists."},
 	{"event_types_tenant_name_key", "event_types.tenant_id, event_types.name", "An event type with this name already exists."},
+	{"endpoints_pkey", "endpoints.id", "An endpoint with this ID already exists."},
 }
 
 // interpretError turns an error of the database into what callers of the

@@ -37,6 +37,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"OAuthClient", oauthClientTests},
 		{"Setting", settingTests},
 		{"EventType", eventTypeTests},
+		{"Endpoint", endpointTests},
 		{"List", listTests},
 	}
 	t.Run("Ping", func(t *testing.T) {

@@ -1,0 +1,483 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/secret"
+)
+
+// Endpoint secrets and keys.
+const (
+	// endpointSecretPrefix starts a signing secret, per Standard Webhooks.
+	endpointSecretPrefix = "whsec_"
+	// endpointSecretBytes is the number of random bytes of a signing
+	// secret (Standard Webhooks allows 24 to 64).
+	endpointSecretBytes = 32
+	// verificationKeyLength is the length of a verification key; its
+	// alphabet is safe in URLs and headers.
+	verificationKeyLength = 32
+)
+
+// CreateEndpointInput is a tenant's new endpoint. Zero and nil options take
+// their defaults.
+type CreateEndpointInput struct {
+	Name        string
+	URL         string
+	Description string
+	// EventTypes names the subscribed types of the catalog; empty
+	// subscribes to every type.
+	EventTypes            []string
+	VerifyTLS             *bool  // default true
+	Format                string // json (default) or xml
+	MaxEventsPerRequest   *int   // 1 to 100, default 1
+	Mode                  string // full (default) or ping
+	Headers               map[string]string
+	VerificationKeyHeader string // default hookd.DefaultVerificationKeyHeader
+	TimeoutSeconds        *int   // 1 to 60, default 15
+}
+
+// CreateEndpoint adds an endpoint to the tenant, enabled, with a new signing
+// secret and verification key (returned in plaintext in the endpoint).
+// Returns EINVALID listing every invalid field (event types must be in the
+// tenant's catalog), and EPLANFORBIDDEN unless the tenant's plan includes
+// webhooks.
+func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndpointInput) (*hookd.Endpoint, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	now := a.now()
+	e := &hookd.Endpoint{
+		ID:                    hookd.NewID(hookd.PrefixEndpoint),
+		TenantID:              tenantID,
+		Enabled:               true,
+		VerifyTLS:             true,
+		Format:                hookd.FormatJSON,
+		MaxEventsPerRequest:   1,
+		Mode:                  hookd.ModeFull,
+		VerificationKeyHeader: hookd.DefaultVerificationKeyHeader,
+		TimeoutSeconds:        hookd.DefaultEndpointTimeout,
+		CreatedAt:             now,
+		UpdatedAt:             now,
+	}
+	types := in.EventTypes
+	if types == nil {
+		types = []string{}
+	}
+	up := UpdateEndpointInput{
+		Name: &in.Name, URL: &in.URL, Description: &in.Description, EventTypes: &types, VerifyTLS: in.VerifyTLS,
+		MaxEventsPerRequest: in.MaxEventsPerRequest, Headers: in.Headers, TimeoutSeconds: in.TimeoutSeconds,
+	}
+	if in.Format != "" {
+		up.Format = &in.Format
+	}
+	if in.Mode != "" {
+		up.Mode = &in.Mode
+	}
+	if in.VerificationKeyHeader != "" {
+		up.VerificationKeyHeader = &in.VerificationKeyHeader
+	}
+	if err := a.applyEndpointInput(ctx, e, up, "The endpoint cannot be created."); err != nil {
+		return nil, err
+	}
+	e.VerificationKey = secret.NewToken("", verificationKeyLength)
+	e.SealedVerificationKey = a.Box.Seal([]byte(e.VerificationKey), verificationKeyAD(e))
+	e.Secrets = []hookd.EndpointSecret{a.newEndpointSecret(e)}
+	if err := a.Store.CreateEndpoint(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Endpoint returns an endpoint of the tenant, its verification key opened
+// (but not its secrets: see EndpointSecret). Returns ENOTFOUND, or
+// EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) Endpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return a.endpoint(ctx, tenantID, id)
+}
+
+func (a *App) endpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
+	e, err := a.Store.Endpoint(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.openVerificationKey(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ListEndpoints returns a page of the tenant's endpoints, their verification
+// keys opened. Sort fields: created_at, name, url, last_triggered_at; the
+// query searches names, URLs and descriptions. Returns EPLANFORBIDDEN unless
+// the plan includes webhooks.
+func (a *App) ListEndpoints(ctx context.Context, tenantID string, p hookd.ListParams) (hookd.Page[*hookd.Endpoint], error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return hookd.Page[*hookd.Endpoint]{}, err
+	}
+	page, err := a.Store.ListEndpoints(ctx, tenantID, p)
+	if err != nil {
+		return page, err
+	}
+	for _, e := range page.Items {
+		if err := a.openVerificationKey(e); err != nil {
+			return hookd.Page[*hookd.Endpoint]{}, err
+		}
+	}
+	return page, nil
+}
+
+// UpdateEndpointInput changes an endpoint; nil fields stay as they are. An
+// empty EventTypes subscribes to every type; an empty Headers removes them
+// all.
+type UpdateEndpointInput struct {
+	Name                  *string
+	URL                   *string
+	Description           *string
+	EventTypes            *[]string
+	VerifyTLS             *bool
+	Format                *string
+	MaxEventsPerRequest   *int
+	Mode                  *string
+	Headers               map[string]string
+	VerificationKeyHeader *string
+	TimeoutSeconds        *int
+}
+
+// UpdateEndpoint changes an endpoint of the tenant. Returns ENOTFOUND,
+// EINVALID listing every invalid field, and EPLANFORBIDDEN unless the plan
+// includes webhooks.
+func (a *App) UpdateEndpoint(ctx context.Context, tenantID, id string, in UpdateEndpointInput) (*hookd.Endpoint, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	e, err := a.endpoint(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.applyEndpointInput(ctx, e, in, "The endpoint cannot be changed."); err != nil {
+		return nil, err
+	}
+	e.UpdatedAt = a.now()
+	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// DeleteEndpoint deletes an endpoint of the tenant. Returns ENOTFOUND, or
+// EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return err
+	}
+	return a.Store.DeleteEndpoint(ctx, tenantID, id)
+}
+
+// EndpointSecret returns the current signing secret of an endpoint of the
+// tenant, in plaintext. Returns ENOTFOUND, or EPLANFORBIDDEN unless the plan
+// includes webhooks.
+func (a *App) EndpointSecret(ctx context.Context, tenantID, id string) (string, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return "", err
+	}
+	e, err := a.Store.Endpoint(ctx, tenantID, id)
+	if err != nil {
+		return "", err
+	}
+	s, err := a.openEndpointSecret(e, e.Secrets[0])
+	if err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// RotateEndpointSecret gives an endpoint of the tenant a new signing secret
+// and returns it in plaintext with the time the previous one stops signing:
+// hookd.SecretRotationOverlap from now. Until then deliveries carry a
+// signature by each. A secret that was already previous is dropped. Returns
+// ENOTFOUND, or EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) RotateEndpointSecret(ctx context.Context, tenantID, id string) (string, time.Time, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return "", time.Time{}, err
+	}
+	e, err := a.Store.Endpoint(ctx, tenantID, id)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := a.now()
+	expires := now.Add(hookd.SecretRotationOverlap)
+	previous := e.Secrets[0]
+	previous.ExpiresAt = &expires
+	current := a.newEndpointSecret(e)
+	e.Secrets = []hookd.EndpointSecret{current, previous}
+	e.UpdatedAt = now
+	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+		return "", time.Time{}, err
+	}
+	return current.Secret, expires, nil
+}
+
+// LiveEndpointSecrets returns the plaintext secrets that sign deliveries to
+// e at the App's now: the current one first, then the previous one during
+// the overlap after a rotation.
+func (a *App) LiveEndpointSecrets(e *hookd.Endpoint) ([]string, error) {
+	live := e.LiveSecrets(a.now())
+	out := make([]string, 0, len(live))
+	for _, s := range live {
+		pt, err := a.openEndpointSecret(e, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pt)
+	}
+	return out, nil
+}
+
+// EnableEndpoint enables an endpoint of the tenant and clears why it was
+// disabled. Enabling an enabled endpoint changes nothing. Returns ENOTFOUND,
+// or EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) EnableEndpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
+	return a.setEndpointEnabled(ctx, tenantID, id, true, "")
+}
+
+// DisableEndpoint disables an endpoint of the tenant with the reason given
+// (hookd.DisabledByUser when ""). Disabling a disabled endpoint keeps its
+// first reason and time. Returns ENOTFOUND, or EPLANFORBIDDEN unless the plan
+// includes webhooks.
+func (a *App) DisableEndpoint(ctx context.Context, tenantID, id, reason string) (*hookd.Endpoint, error) {
+	if reason == "" {
+		reason = hookd.DisabledByUser
+	}
+	return a.setEndpointEnabled(ctx, tenantID, id, false, reason)
+}
+
+func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabled bool, reason string) (*hookd.Endpoint, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	e, err := a.endpoint(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Enabled == enabled {
+		return e, nil
+	}
+	now := a.now()
+	e.Enabled = enabled
+	e.DisabledReason, e.DisabledAt = "", nil
+	if !enabled {
+		e.DisabledReason, e.DisabledAt = reason, &now
+	}
+	e.UpdatedAt = now
+	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// applyEndpointInput validates in and sets its non-nil fields on e. Returns
+// EINVALID with message listing every invalid field.
+func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in UpdateEndpointInput, message string) error {
+	var fields []hookd.FieldError
+	bad := func(location, format string, args ...any) {
+		fields = append(fields, hookd.FieldError{Location: location, Message: fmt.Sprintf(format, args...)})
+	}
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || len(name) > hookd.MaxEndpointNameLength {
+			bad("body.name", "must be 1 to %d characters", hookd.MaxEndpointNameLength)
+		}
+		e.Name = name
+	}
+	if in.URL != nil {
+		u := strings.TrimSpace(*in.URL)
+		if fe := validateEndpointURL("body.url", u); fe != nil {
+			fields = append(fields, *fe)
+		}
+		e.URL = u
+	}
+	if in.Description != nil {
+		d := strings.TrimSpace(*in.Description)
+		if len(d) > hookd.MaxEndpointDescriptionLength {
+			bad("body.description", "must be at most %d characters", hookd.MaxEndpointDescriptionLength)
+		}
+		e.Description = d
+	}
+	if in.EventTypes != nil {
+		types, fs, err := a.checkEndpointEventTypes(ctx, e.TenantID, *in.EventTypes)
+		if err != nil {
+			return err
+		}
+		fields = append(fields, fs...)
+		e.EventTypes, e.AllEventTypes = types, len(types) == 0
+	}
+	if in.VerifyTLS != nil {
+		e.VerifyTLS = *in.VerifyTLS
+	}
+	if in.Format != nil {
+		switch f := hookd.EndpointFormat(*in.Format); f {
+		case hookd.FormatJSON, hookd.FormatXML:
+			e.Format = f
+		default:
+			bad("body.format", "must be json or xml")
+		}
+	}
+	if in.MaxEventsPerRequest != nil {
+		if n := *in.MaxEventsPerRequest; n < 1 || n > hookd.MaxEventsPerRequestLimit {
+			bad("body.max_events_per_request", "must be 1 to %d", hookd.MaxEventsPerRequestLimit)
+		} else {
+			e.MaxEventsPerRequest = n
+		}
+	}
+	if in.Mode != nil {
+		switch m := hookd.EndpointMode(*in.Mode); m {
+		case hookd.ModeFull, hookd.ModePing:
+			e.Mode = m
+		default:
+			bad("body.mode", "must be full or ping")
+		}
+	}
+	if in.TimeoutSeconds != nil {
+		if n := *in.TimeoutSeconds; n < hookd.MinEndpointTimeout || n > hookd.MaxEndpointTimeout {
+			bad("body.timeout_seconds", "must be %d to %d", hookd.MinEndpointTimeout, hookd.MaxEndpointTimeout)
+		} else {
+			e.TimeoutSeconds = n
+		}
+	}
+	if in.VerificationKeyHeader != nil {
+		h := strings.TrimSpace(*in.VerificationKeyHeader)
+		if fe := hookd.ValidateEndpointHeader("body.verification_key_header", h, ""); fe != nil {
+			fields = append(fields, *fe)
+		}
+		e.VerificationKeyHeader = h
+	}
+	if in.Headers != nil {
+		if len(in.Headers) > hookd.MaxEndpointHeaders {
+			bad("body.headers", "must hold at most %d headers", hookd.MaxEndpointHeaders)
+		}
+		seen := map[string]bool{}
+		for _, name := range slices.Sorted(maps.Keys(in.Headers)) {
+			location := "body.headers." + name
+			if fe := hookd.ValidateEndpointHeader(location, name, in.Headers[name]); fe != nil {
+				fields = append(fields, *fe)
+				continue
+			}
+			canon := http.CanonicalHeaderKey(name)
+			if seen[canon] {
+				bad(location, "is given twice, in different cases")
+			}
+			seen[canon] = true
+		}
+		e.Headers = maps.Clone(in.Headers)
+	}
+	for name := range e.Headers {
+		if strings.EqualFold(name, e.VerificationKeyHeader) {
+			bad("body.headers."+name, "is the verification key's header; choose another name for one of them")
+		}
+	}
+	if len(fields) > 0 {
+		return hookd.Invalid(message, fields...)
+	}
+	return nil
+}
+
+// checkEndpointEventTypes returns types without duplicates, in the order
+// given, and a problem for each name that is not in the tenant's catalog.
+func (a *App) checkEndpointEventTypes(ctx context.Context, tenantID string, types []string) ([]string, []hookd.FieldError, error) {
+	var fields []hookd.FieldError
+	if len(types) > hookd.MaxEndpointEventTypes {
+		return nil, []hookd.FieldError{{Location: "body.event_types",
+			Message: fmt.Sprintf("must name at most %d event types; leave it empty to subscribe to all", hookd.MaxEndpointEventTypes)}}, nil
+	}
+	out := []string{}
+	for i, name := range types {
+		location := fmt.Sprintf("body.event_types[%d]", i)
+		if slices.Contains(out, name) {
+			continue
+		}
+		if fe := hookd.ValidateEventTypeName(location, name); fe != nil {
+			fields = append(fields, *fe)
+			continue
+		}
+		_, err := a.Store.EventType(ctx, tenantID, name)
+		if hookd.ErrorCode(err) == hookd.ENOTFOUND {
+			fields = append(fields, hookd.FieldError{Location: location, Message: fmt.Sprintf("%q is not an event type of the catalog", name)})
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, name)
+	}
+	return out, fields, nil
+}
+
+// validateEndpointURL returns a problem at location unless u, with its
+// verification key placeholders filled in, is an absolute http or https URL
+// of at most hookd.MaxEndpointURLLength characters with a host and no user
+// information. Whether the host is a safe destination is checked when
+// connecting, not here.
+func validateEndpointURL(location, u string) *hookd.FieldError {
+	fail := func(msg string) *hookd.FieldError { return &hookd.FieldError{Location: location, Message: msg} }
+	if u == "" || len(u) > hookd.MaxEndpointURLLength {
+		return fail(fmt.Sprintf("must be an http or https URL of at most %d characters", hookd.MaxEndpointURLLength))
+	}
+	parsed, err := url.Parse(strings.ReplaceAll(u, hookd.VerificationKeyPlaceholder, "key"))
+	switch {
+	case err != nil:
+		return fail("is not a valid URL")
+	case parsed.Scheme != "http" && parsed.Scheme != "https":
+		return fail("must be an absolute http or https URL")
+	case parsed.Host == "" || parsed.Hostname() == "":
+		return fail("must have a host")
+	case parsed.User != nil:
+		return fail("must not hold a user name or password; use custom headers for credentials")
+	case parsed.Fragment != "":
+		return fail("must not have a fragment (#…)")
+	}
+	return nil
+}
+
+// newEndpointSecret returns a new signing secret for e, sealed.
+func (a *App) newEndpointSecret(e *hookd.Endpoint) hookd.EndpointSecret {
+	s := endpointSecretPrefix + base64.StdEncoding.EncodeToString(secret.RandomBytes(endpointSecretBytes))
+	return hookd.EndpointSecret{Secret: s, Sealed: a.Box.Seal([]byte(s), endpointSecretAD(e))}
+}
+
+func (a *App) openEndpointSecret(e *hookd.Endpoint, s hookd.EndpointSecret) (string, error) {
+	pt, err := a.Box.Open(s.Sealed, endpointSecretAD(e))
+	if err != nil {
+		return "", fmt.Errorf("app: open secret of endpoint %s: %w", e.ID, err)
+	}
+	return string(pt), nil
+}
+
+func (a *App) openVerificationKey(e *hookd.Endpoint) error {
+	pt, err := a.Box.Open(e.SealedVerificationKey, verificationKeyAD(e))
+	if err != nil {
+		return fmt.Errorf("app: open verification key of endpoint %s: %w", e.ID, err)
+	}
+	e.VerificationKey = string(pt)
+	return nil
+}
+
+// endpointSecretAD binds an endpoint's signing secrets to their endpoint.
+func endpointSecretAD(e *hookd.Endpoint) []byte {
+	return []byte("endpoint_secret:" + e.TenantID + ":" + e.ID)
+}
+
+// verificationKeyAD binds an endpoint's verification key to its endpoint.
+func verificationKeyAD(e *hookd.Endpoint) []byte {
+	return []byte("endpoint_verification_key:" + e.TenantID + ":" + e.ID)
+}

@@ -1,0 +1,178 @@
+package hookd
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// PrefixEndpoint is the ID prefix of endpoints.
+const PrefixEndpoint = "ep"
+
+// EndpointFormat is the body format of an endpoint's deliveries.
+type EndpointFormat string
+
+// The formats of deliveries.
+const (
+	FormatJSON EndpointFormat = "json"
+	FormatXML  EndpointFormat = "xml"
+)
+
+// EndpointMode says what a delivery carries.
+type EndpointMode string
+
+// The modes of endpoints.
+const (
+	// ModeFull sends the events themselves.
+	ModeFull EndpointMode = "full"
+	// ModePing sends a notice only; the receiver lists the payloads.
+	ModePing EndpointMode = "ping"
+)
+
+// Defaults and limits of endpoints.
+const (
+	DefaultVerificationKeyHeader = "X-Hookd-Verification-Key"
+	DefaultEndpointTimeout       = 15 // seconds
+	MinEndpointTimeout           = 1
+	MaxEndpointTimeout           = 60
+	MaxEventsPerRequestLimit     = 100
+	MaxEndpointURLLength         = 2048
+	MaxEndpointNameLength        = 100
+	MaxEndpointDescriptionLength = 2000
+	MaxEndpointHeaders           = 20
+	MaxEndpointHeaderNameLength  = 100
+	MaxEndpointHeaderValueLength = 1000
+	MaxEndpointEventTypes        = 100
+	// SecretRotationOverlap is how long a secret keeps signing beside its
+	// successor after a rotation.
+	SecretRotationOverlap = 24 * time.Hour
+	// VerificationKeyPlaceholder is replaced in an endpoint's URL by its
+	// verification key.
+	VerificationKeyPlaceholder = "{VerificationKey}"
+	// DisabledByUser is the reason of an endpoint disabled by hand.
+	DisabledByUser = "disabled by user"
+)
+
+// Endpoint is a URL of a tenant that receives the events it subscribes to.
+//
+// Its signing secrets and verification key are kept encrypted: the store
+// keeps the Sealed forms only, and the app fills in the plaintext (Secret,
+// VerificationKey) when it hands an endpoint out.
+type Endpoint struct {
+	ID          string
+	TenantID    string
+	Name        string
+	URL         string // may hold VerificationKeyPlaceholder; see TargetURL
+	Description string
+	// EventTypes lists the subscribed types by name; empty when
+	// AllEventTypes is set.
+	EventTypes    []string
+	AllEventTypes bool
+	// Enabled is false once disabled by hand or by failing deliveries;
+	// DisabledReason and DisabledAt say why and when.
+	Enabled         bool
+	DisabledReason  string
+	DisabledAt      *time.Time
+	LastTriggeredAt *time.Time
+	VerifyTLS       bool
+	Format          EndpointFormat
+	// MaxEventsPerRequest is 1 for one event per request, N > 1 for up to
+	// N pending events in one request.
+	MaxEventsPerRequest int
+	Mode                EndpointMode
+	// Headers are sent with every delivery; see ValidateEndpointHeader.
+	Headers map[string]string
+	// VerificationKey is the plaintext key, "" until opened by the app.
+	VerificationKey       string
+	SealedVerificationKey []byte
+	VerificationKeyHeader string
+	TimeoutSeconds        int
+	// Secrets are the signing secrets, the current one first, then the
+	// previous one (with an expiry) for SecretRotationOverlap after a
+	// rotation.
+	Secrets   []EndpointSecret
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// EndpointSecret is one signing secret of an endpoint.
+type EndpointSecret struct {
+	// Secret is the plaintext, whsec_ and base64 of random bytes (Standard
+	// Webhooks format); "" until opened by the app.
+	Secret string
+	Sealed []byte
+	// ExpiresAt is nil for the current secret; a previous one stops
+	// signing at ExpiresAt.
+	ExpiresAt *time.Time
+}
+
+// LiveSecrets returns the secrets that sign deliveries at now: the current
+// one and any previous one that has not yet expired.
+func (e *Endpoint) LiveSecrets(now time.Time) []EndpointSecret {
+	var live []EndpointSecret
+	for _, s := range e.Secrets {
+		if s.ExpiresAt == nil || now.Before(*s.ExpiresAt) {
+			live = append(live, s)
+		}
+	}
+	return live
+}
+
+// TargetURL returns the URL deliveries go to: URL with every
+// VerificationKeyPlaceholder replaced by the verification key.
+func (e *Endpoint) TargetURL() string {
+	return strings.ReplaceAll(e.URL, VerificationKeyPlaceholder, e.VerificationKey)
+}
+
+// Subscribes reports whether the endpoint receives events of the type.
+func (e *Endpoint) Subscribes(eventType string) bool {
+	return e.AllEventTypes || slices.Contains(e.EventTypes, eventType)
+}
+
+// reservedHeaders are headers hookd sets itself or that belong to the
+// connection; endpoints may not set them.
+var reservedHeaders = []string{
+	"host", "content-length", "content-type", "content-encoding", "user-agent",
+	"webhook-id", "webhook-timestamp", "webhook-signature",
+	"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+	"te", "trailer", "transfer-encoding", "upgrade", "expect", "date",
+}
+
+// IsReservedHeader reports whether name (in any case) is a header an
+// endpoint may not set.
+func IsReservedHeader(name string) bool {
+	return slices.Contains(reservedHeaders, strings.ToLower(name))
+}
+
+// IsHeaderName reports whether name is a valid HTTP field name (a token).
+func IsHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateEndpointHeader returns a problem at location unless name is a
+// valid, unreserved header name of at most MaxEndpointHeaderNameLength
+// characters and value is at most MaxEndpointHeaderValueLength characters
+// without CR, LF or NUL.
+func ValidateEndpointHeader(location, name, value string) *FieldError {
+	switch {
+	case !IsHeaderName(name) || len(name) > MaxEndpointHeaderNameLength:
+		return &FieldError{Location: location, Message: "header names must be 1 to 100 token characters (letters, digits and !#$%&'*+-.^_`|~)"}
+	case IsReservedHeader(name):
+		return &FieldError{Location: location, Message: name + " is set by hookd or by the connection and cannot be set here"}
+	case len(value) > MaxEndpointHeaderValueLength || strings.ContainsAny(value, "\r\n\x00"):
+		return &FieldError{Location: location, Message: "header values must be at most 1000 characters without line breaks or NUL"}
+	}
+	return nil
+}

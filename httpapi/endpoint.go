@@ -1,0 +1,290 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
+)
+
+// endpointsTag is the OpenAPI tag of the endpoints' operations.
+const endpointsTag = "Endpoints"
+
+const endpointsTagDescription = "The URLs a tenant's events are delivered to. Each subscribes to event types of the " +
+	"catalog (or all), has a Standard Webhooks signing secret (`whsec_…`, rotatable with a 24-hour overlap) and a " +
+	"verification key sent in a header of the tenant's choosing and substituted into the URL wherever " +
+	"`{VerificationKey}` appears. Needs a plan that includes webhooks."
+
+// Endpoint is an endpoint as the API shows it. Its signing secret is not
+// part of it: see the secret operations.
+type Endpoint struct {
+	ID                      string            `json:"id" example:"ep_0193c0ffee0000000000000000000001" doc:"The endpoint's id."`
+	Name                    string            `json:"name" example:"Assessments service" doc:"A name for people."`
+	URL                     string            `json:"url" example:"https://hooks.example.com/hookd?key={VerificationKey}" doc:"Where deliveries are POSTed. {VerificationKey} is replaced by the verification key."`
+	Description             string            `json:"description" example:"Receives completed assessments." doc:"What the endpoint is for."`
+	EventTypes              []string          `json:"event_types" example:"[\"assessment.completed\",\"user.created\"]" doc:"The subscribed event types; empty when the endpoint receives every type."`
+	AllEventTypes           bool              `json:"all_event_types" example:"false" doc:"Whether the endpoint receives events of every type."`
+	Enabled                 bool              `json:"enabled" example:"true" doc:"Whether deliveries are sent. Events for a disabled endpoint are held and sent when it is enabled again."`
+	DisabledReason          string            `json:"disabled_reason,omitempty" example:"disabled by user" doc:"Why the endpoint is disabled."`
+	DisabledAt              *time.Time        `json:"disabled_at,omitempty" example:"2026-11-23T09:40:00Z" doc:"When the endpoint was disabled."`
+	LastTriggeredAt         *time.Time        `json:"last_triggered_at" nullable:"true" example:"2026-11-23T09:40:00Z" doc:"When a delivery was last sent to the endpoint; null if never."`
+	VerifyTLS               bool              `json:"verify_tls" example:"true" doc:"Whether TLS certificates are verified."`
+	Format                  string            `json:"format" enum:"json,xml" example:"json" doc:"The body format of deliveries."`
+	MaxEventsPerRequest     int               `json:"max_events_per_request" example:"1" doc:"1 sends one event per request; N > 1 sends up to N pending events in one request."`
+	Mode                    string            `json:"mode" enum:"full,ping" example:"full" doc:"full sends the events; ping sends a notice and the receiver lists the payloads."`
+	Headers                 map[string]string `json:"headers" example:"{\"X-Team\":\"assessments\"}" doc:"Custom headers sent with every delivery."`
+	VerificationKey         string            `json:"verification_key" example:"Q2h9xVt3m8ZkLr4sWp7cYb1nJd6fGa5e" doc:"Sent in the verification key header and substituted into the URL; show it masked."`
+	VerificationKeyHeader   string            `json:"verification_key_header" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in."`
+	TimeoutSeconds          int               `json:"timeout_seconds" example:"15" doc:"How long a delivery request may take."`
+	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty" example:"2026-11-24T09:40:00Z" doc:"After a rotation, when the previous secret stops signing."`
+	CreatedAt               time.Time         `json:"created_at" example:"2026-11-23T09:40:00Z"`
+	UpdatedAt               time.Time         `json:"updated_at" example:"2026-11-23T09:40:00Z"`
+}
+
+func endpointOf(e *hookd.Endpoint) Endpoint {
+	out := Endpoint{
+		ID: e.ID, Name: e.Name, URL: e.URL, Description: e.Description, EventTypes: e.EventTypes,
+		AllEventTypes: e.AllEventTypes, Enabled: e.Enabled, DisabledReason: e.DisabledReason, DisabledAt: e.DisabledAt,
+		LastTriggeredAt: e.LastTriggeredAt, VerifyTLS: e.VerifyTLS, Format: string(e.Format),
+		MaxEventsPerRequest: e.MaxEventsPerRequest, Mode: string(e.Mode), Headers: e.Headers,
+		VerificationKey: e.VerificationKey, VerificationKeyHeader: e.VerificationKeyHeader,
+		TimeoutSeconds: e.TimeoutSeconds, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
+	}
+	if out.EventTypes == nil {
+		out.EventTypes = []string{}
+	}
+	if out.Headers == nil {
+		out.Headers = map[string]string{}
+	}
+	if len(e.Secrets) > 1 {
+		out.PreviousSecretExpiresAt = e.Secrets[1].ExpiresAt
+	}
+	return out
+}
+
+// CreatedEndpoint is a new endpoint with its signing secret.
+type CreatedEndpoint struct {
+	Endpoint
+	Secret string `json:"secret" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" doc:"The signing secret (Standard Webhooks). Also available later from the secret operation."`
+}
+
+type endpointOutput struct{ Body Endpoint }
+
+// addEndpointsTag describes the endpoints' tag in the OpenAPI document,
+// once.
+func addEndpointsTag(api huma.API) {
+	oa := api.OpenAPI()
+	if !slices.ContainsFunc(oa.Tags, func(t *huma.Tag) bool { return t.Name == endpointsTag }) {
+		oa.Tags = append(oa.Tags, &huma.Tag{Name: endpointsTag, Description: endpointsTagDescription})
+	}
+}
+
+type createEndpointInput struct {
+	Body struct {
+		Name                  string            `json:"name" example:"Assessments service" doc:"A name for people, 1 to 100 characters."`
+		URL                   string            `json:"url" example:"https://hooks.example.com/hookd?key={VerificationKey}" doc:"An absolute http or https URL of at most 2048 characters, without user name or password. {VerificationKey} is replaced by the verification key."`
+		Description           string            `json:"description,omitempty" example:"Receives completed assessments." doc:"At most 2000 characters."`
+		EventTypes            []string          `json:"event_types,omitempty" example:"[\"assessment.completed\"]" doc:"Event types of the catalog to subscribe to; leave out or empty for every type."`
+		VerifyTLS             *bool             `json:"verify_tls,omitempty" example:"true" doc:"Verify TLS certificates. Default true."`
+		Format                string            `json:"format,omitempty" enum:"json,xml" example:"json" doc:"The body format. Default json."`
+		MaxEventsPerRequest   *int              `json:"max_events_per_request,omitempty" example:"1" doc:"1 to 100. Default 1 (one event per request)."`
+		Mode                  string            `json:"mode,omitempty" enum:"full,ping" example:"full" doc:"Default full."`
+		Headers               map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Up to 20 custom headers. Names must be tokens and not ones hookd or the connection sets (Host, Content-Type, User-Agent, webhook-*, Connection, Transfer-Encoding, …); values without line breaks."`
+		VerificationKeyHeader string            `json:"verification_key_header,omitempty" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in. Default X-Hookd-Verification-Key."`
+		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
+	}
+}
+
+type createEndpointOutput struct{ Body CreatedEndpoint }
+
+func registerCreateEndpoint(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := withBodyErrors(tenantOperation(http.MethodPost, "/api/v1/endpoints", "create-endpoint", endpointsTag, "Create an endpoint",
+		"Adds an enabled endpoint with a new signing secret (`whsec_…`, returned here and by the secret operation) and a new "+
+			"verification key. 422 lists every invalid field at once, including event types that are not in the catalog. "+
+			"Whether the URL's host is a safe destination is checked when delivering, not here.",
+		http.StatusCreated))
+	huma.Register(api, op, func(ctx context.Context, in *createEndpointInput) (*createEndpointOutput, error) {
+		b := in.Body
+		e, err := a.CreateEndpoint(ctx, tenantID(ctx), app.CreateEndpointInput{
+			Name: b.Name, URL: b.URL, Description: b.Description, EventTypes: b.EventTypes, VerifyTLS: b.VerifyTLS,
+			Format: b.Format, MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode, Headers: b.Headers,
+			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &createEndpointOutput{Body: CreatedEndpoint{Endpoint: endpointOf(e), Secret: e.Secrets[0].Secret}}, nil
+	})
+}
+
+func registerListEndpoints(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodGet, "/api/v1/endpoints", "list-endpoints", endpointsTag, "List endpoints",
+		"Lists the tenant's endpoints. Sort by `created_at` (default), `name`, `url` or `last_triggered_at` (never "+
+			"triggered sorts first ascending); `q` searches names, URLs and descriptions.",
+		http.StatusOK, http.StatusUnprocessableEntity)
+	huma.Register(api, op, func(ctx context.Context, in *ListInput) (*listOutput[Endpoint], error) {
+		p, err := a.ListEndpoints(ctx, tenantID(ctx), in.params())
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(p, endpointOf), nil
+	})
+}
+
+type endpointIDInput struct {
+	ID string `path:"id" maxLength:"100" example:"ep_0193c0ffee0000000000000000000001" doc:"The endpoint's id."`
+}
+
+func registerGetEndpoint(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodGet, "/api/v1/endpoints/{id}", "get-endpoint", endpointsTag, "Get an endpoint",
+		"Returns one of the tenant's endpoints, without its signing secret. 404 for another tenant's endpoints.",
+		http.StatusOK, http.StatusNotFound)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*endpointOutput, error) {
+		e, err := a.Endpoint(ctx, tenantID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &endpointOutput{Body: endpointOf(e)}, nil
+	})
+}
+
+type updateEndpointInput struct {
+	ID   string `path:"id" maxLength:"100" example:"ep_0193c0ffee0000000000000000000001" doc:"The endpoint's id."`
+	Body struct {
+		Name                  *string            `json:"name,omitempty" example:"Assessments service" doc:"A new name."`
+		URL                   *string            `json:"url,omitempty" example:"https://hooks.example.com/v2/hookd" doc:"A new URL."`
+		Description           *string            `json:"description,omitempty" example:"Receives assessments." doc:"A new description."`
+		EventTypes            []string           `json:"event_types,omitempty" example:"[\"assessment.completed\",\"user.created\"]" doc:"New subscriptions; an empty list subscribes to every type."`
+		VerifyTLS             *bool              `json:"verify_tls,omitempty" example:"true"`
+		Format                *string            `json:"format,omitempty" enum:"json,xml" example:"xml"`
+		MaxEventsPerRequest   *int               `json:"max_events_per_request,omitempty" example:"10"`
+		Mode                  *string            `json:"mode,omitempty" enum:"full,ping" example:"full"`
+		Headers               *map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Replaces all custom headers; {} removes them."`
+		VerificationKeyHeader *string            `json:"verification_key_header,omitempty" example:"X-Receiver-Key"`
+		TimeoutSeconds        *int               `json:"timeout_seconds,omitempty" example:"30"`
+	}
+}
+
+func registerUpdateEndpoint(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := withBodyErrors(tenantOperation(http.MethodPatch, "/api/v1/endpoints/{id}", "update-endpoint", endpointsTag, "Change an endpoint",
+		"Changes an endpoint; fields left out stay as they are. The same rules as for creating apply, and 422 lists "+
+			"every invalid field. The secret and the enabled state have operations of their own.",
+		http.StatusOK, http.StatusNotFound))
+	huma.Register(api, op, func(ctx context.Context, in *updateEndpointInput) (*endpointOutput, error) {
+		b := in.Body
+		up := app.UpdateEndpointInput{
+			Name: b.Name, URL: b.URL, Description: b.Description, VerifyTLS: b.VerifyTLS, Format: b.Format,
+			MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode,
+			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds,
+		}
+		if b.Headers != nil {
+			up.Headers = *b.Headers
+			if up.Headers == nil {
+				up.Headers = map[string]string{}
+			}
+		}
+		if b.EventTypes != nil {
+			up.EventTypes = &b.EventTypes
+		}
+		e, err := a.UpdateEndpoint(ctx, tenantID(ctx), in.ID, up)
+		if err != nil {
+			return nil, err
+		}
+		return &endpointOutput{Body: endpointOf(e)}, nil
+	})
+}
+
+func registerDeleteEndpoint(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodDelete, "/api/v1/endpoints/{id}", "delete-endpoint", endpointsTag, "Delete an endpoint",
+		"Deletes an endpoint: nothing more is delivered to it.", http.StatusNoContent, http.StatusNotFound)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*struct{}, error) {
+		return nil, a.DeleteEndpoint(ctx, tenantID(ctx), in.ID)
+	})
+}
+
+// EndpointSecret is an endpoint's signing secret.
+type EndpointSecret struct {
+	Secret string `json:"secret" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" doc:"The current signing secret (Standard Webhooks)."`
+}
+
+type endpointSecretOutput struct{ Body EndpointSecret }
+
+func registerGetEndpointSecret(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodGet, "/api/v1/endpoints/{id}/secret", "get-endpoint-secret", endpointsTag, "Reveal the signing secret",
+		"Returns the endpoint's current signing secret, `whsec_` and base64 of random bytes: the key receivers verify "+
+			"the `webhook-signature` header with, per the Standard Webhooks specification.",
+		http.StatusOK, http.StatusNotFound)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*endpointSecretOutput, error) {
+		s, err := a.EndpointSecret(ctx, tenantID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &endpointSecretOutput{Body: EndpointSecret{Secret: s}}, nil
+	})
+}
+
+// RotatedEndpointSecret is a new signing secret and when the previous one
+// stops signing.
+type RotatedEndpointSecret struct {
+	Secret                  string    `json:"secret" example:"whsec_Jq0xGzP9m1c3b7ZvR2yTnK8sWf4LdHuE" doc:"The new current signing secret."`
+	PreviousSecretExpiresAt time.Time `json:"previous_secret_expires_at" example:"2026-11-24T09:40:00Z" doc:"Until then deliveries carry a signature by the previous secret too."`
+}
+
+type rotateEndpointSecretOutput struct{ Body RotatedEndpointSecret }
+
+func registerRotateEndpointSecret(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodPost, "/api/v1/endpoints/{id}/secret/rotate", "rotate-endpoint-secret", endpointsTag, "Rotate the signing secret",
+		"Gives the endpoint a new signing secret. For 24 hours the previous secret keeps signing beside it: each delivery "+
+			"carries one signature per live secret in `webhook-signature`, so receivers can switch without missing one. "+
+			"A secret that was already previous stops signing at once.",
+		http.StatusOK, http.StatusNotFound)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*rotateEndpointSecretOutput, error) {
+		s, expires, err := a.RotateEndpointSecret(ctx, tenantID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &rotateEndpointSecretOutput{Body: RotatedEndpointSecret{Secret: s, PreviousSecretExpiresAt: expires}}, nil
+	})
+}
+
+func registerEnableEndpoint(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodPost, "/api/v1/endpoints/{id}/enable", "enable-endpoint", endpointsTag, "Enable an endpoint",
+		"Enables the endpoint and clears why it was disabled; deliveries held while it was disabled are sent. Enabling an "+
+			"enabled endpoint changes nothing.",
+		http.StatusOK, http.StatusNotFound)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*endpointOutput, error) {
+		e, err := a.EnableEndpoint(ctx, tenantID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &endpointOutput{Body: endpointOf(e)}, nil
+	})
+}
+
+func registerDisableEndpoint(api huma.API, a *app.App) {
+	addEndpointsTag(api)
+	op := tenantOperation(http.MethodPost, "/api/v1/endpoints/{id}/disable", "disable-endpoint", endpointsTag, "Disable an endpoint",
+		"Disables the endpoint with the reason `disabled by user`. Events for it are still recorded, as held deliveries, "+
+			"and sent when it is enabled again. Disabling a disabled endpoint keeps its first reason and time.",
+		http.StatusOK, http.StatusNotFound)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*endpointOutput, error) {
+		e, err := a.DisableEndpoint(ctx, tenantID(ctx), in.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		return &endpointOutput{Body: endpointOf(e)}, nil
+	})
+}

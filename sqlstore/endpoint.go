@@ -1,0 +1,194 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+var _ hookd.EndpointStore = (*Store)(nil)
+
+const endpointColumns = "id, tenant_id, name, url, description, event_types, all_event_types, enabled, disabled_reason, " +
+	"disabled_at, last_triggered_at, verify_tls, format, max_events_per_request, mode, headers, verification_key, " +
+	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at"
+
+// endpoints are the tenants' endpoints; lists add the tenant's condition.
+var endpoints = &table[*hookd.Endpoint]{
+	name:    "endpoints",
+	columns: endpointColumns,
+	sorts: []sortColumn{
+		{field: "created_at", column: "created_at", kind: sortTime},
+		{field: "name", column: "name", kind: sortText},
+		{field: "url", column: "url", kind: sortText},
+		{field: "last_triggered_at", column: "last_triggered_at", kind: sortNullTime},
+	},
+	search: []string{"name", "url", "description"},
+	scan:   scanEndpoint,
+}
+
+func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
+	var (
+		e                                 hookd.Endpoint
+		eventTypes, headers, format, mode string
+		disabled, triggered, prevExp      timeValue
+		created, updated                  timeValue
+		current, previous                 []byte
+	)
+	dest := []any{&e.ID, &e.TenantID, &e.Name, &e.URL, &e.Description, &eventTypes, &e.AllEventTypes, &e.Enabled,
+		&e.DisabledReason, &disabled, &triggered, &e.VerifyTLS, &format, &e.MaxEventsPerRequest, &mode, &headers,
+		&e.SealedVerificationKey, &e.VerificationKeyHeader, &e.TimeoutSeconds, &current, &previous, &prevExp,
+		&created, &updated}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(eventTypes), &e.EventTypes); err != nil {
+		return nil, fmt.Errorf("sqlstore: bad stored event types of endpoint %s: %w", e.ID, err)
+	}
+	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
+		return nil, fmt.Errorf("sqlstore: bad stored headers of endpoint %s: %w", e.ID, err)
+	}
+	e.Format = hookd.EndpointFormat(format)
+	e.Mode = hookd.EndpointMode(mode)
+	e.DisabledAt = disabled.ptr()
+	e.LastTriggeredAt = triggered.ptr()
+	e.Secrets = []hookd.EndpointSecret{{Sealed: current}}
+	if previous != nil {
+		e.Secrets = append(e.Secrets, hookd.EndpointSecret{Sealed: previous, ExpiresAt: prevExp.ptr()})
+	}
+	e.CreatedAt = created.Time
+	e.UpdatedAt = updated.Time
+	return &e, nil
+}
+
+// endpointValues returns the stored forms of e's event types, headers and
+// secrets; e must have one or two secrets.
+func endpointValues(e *hookd.Endpoint) (eventTypes, headers string, current, previous []byte, prevExp *time.Time, err error) {
+	if len(e.Secrets) < 1 || len(e.Secrets) > 2 {
+		return "", "", nil, nil, nil, fmt.Errorf("sqlstore: endpoint %s has %d secrets, want 1 or 2", e.ID, len(e.Secrets))
+	}
+	types := e.EventTypes
+	if types == nil {
+		types = []string{}
+	}
+	hs := e.Headers
+	if hs == nil {
+		hs = map[string]string{}
+	}
+	tb, err := json.Marshal(types)
+	if err != nil {
+		return "", "", nil, nil, nil, err
+	}
+	hb, err := json.Marshal(hs)
+	if err != nil {
+		return "", "", nil, nil, nil, err
+	}
+	current = e.Secrets[0].Sealed
+	if len(e.Secrets) == 2 {
+		previous, prevExp = e.Secrets[1].Sealed, e.Secrets[1].ExpiresAt
+	}
+	return string(tb), string(hb), current, previous, prevExp, nil
+}
+
+// normalizeEndpoint makes e as it reads back: times rounded as stored,
+// empty lists and maps rather than nil, and no plaintext secrets.
+func normalizeEndpoint(e *hookd.Endpoint) {
+	if e.EventTypes == nil {
+		e.EventTypes = []string{}
+	}
+	if e.Headers == nil {
+		e.Headers = map[string]string{}
+	}
+	e.DisabledAt = storeTimePtr(e.DisabledAt)
+	e.LastTriggeredAt = storeTimePtr(e.LastTriggeredAt)
+	e.CreatedAt = storeTime(e.CreatedAt)
+	e.UpdatedAt = storeTime(e.UpdatedAt)
+	for i := range e.Secrets {
+		e.Secrets[i].ExpiresAt = storeTimePtr(e.Secrets[i].ExpiresAt)
+	}
+}
+
+// CreateEndpoint stores e; its times are rounded down to microseconds in
+// UTC, as stored, and nil lists and maps become empty ones. Returns
+// ENOTFOUND if its tenant does not exist.
+func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
+	const op, noun = "create endpoint", "endpoint"
+	types, headers, current, previous, prevExp, err := endpointValues(e)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
+		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
+		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
+		e.MaxEventsPerRequest, string(e.Mode), headers, nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader,
+		e.TimeoutSeconds, nullBytes(current), nullBytes(previous), s.d.nullTime(prevExp),
+		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt))
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	normalizeEndpoint(e)
+	return nil
+}
+
+// Endpoint returns an endpoint of the tenant. Returns ENOTFOUND if none.
+func (s *Store) Endpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
+	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	e, err := scanEndpoint(row)
+	if err != nil {
+		return nil, interpretError(err, "endpoint", "endpoint")
+	}
+	return e, nil
+}
+
+// ListEndpoints returns a page of the tenant's endpoints. Sort fields:
+// created_at, name, url, last_triggered_at. Query searches the name, URL and
+// description.
+func (s *Store) ListEndpoints(ctx context.Context, tenantID string, p hookd.ListParams) (hookd.Page[*hookd.Endpoint], error) {
+	return list(ctx, s, endpoints, p, []string{"tenant_id = ?"}, tenantID)
+}
+
+// UpdateEndpoint saves everything of e but its ID, TenantID, CreatedAt and
+// LastTriggeredAt, in one UPDATE. Returns ENOTFOUND if e.TenantID has no
+// endpoint e.ID.
+func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
+	const op, noun = "update endpoint", "endpoint"
+	types, headers, current, previous, prevExp, err := endpointValues(e)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
+		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
+		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
+		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
+		previous_secret_expires_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason, s.d.nullTime(e.DisabledAt),
+		e.VerifyTLS, string(e.Format), e.MaxEventsPerRequest, string(e.Mode), headers,
+		nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader, e.TimeoutSeconds, nullBytes(current),
+		nullBytes(previous), s.d.nullTime(prevExp), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
+	if err := mustAffect(res, err); err != nil {
+		return interpretError(err, op, noun)
+	}
+	lastTriggered := e.LastTriggeredAt
+	normalizeEndpoint(e)
+	e.LastTriggeredAt = storeTimePtr(lastTriggered)
+	return nil
+}
+
+// TouchEndpoint records that a delivery was sent to the endpoint at t, in
+// one UPDATE. It never moves LastTriggeredAt back, and is not an error for
+// an endpoint that is gone.
+func (s *Store) TouchEndpoint(ctx context.Context, id string, t time.Time) error {
+	at := s.d.time(t)
+	_, err := s.db.ExecContext(ctx, s.d.rebind(
+		"UPDATE endpoints SET last_triggered_at = ? WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, id, at)
+	return interpretError(err, "touch endpoint", "endpoint")
+}
+
+// DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
+func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	return interpretError(mustAffect(res, err), "delete endpoint", "endpoint")
+}
