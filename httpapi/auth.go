@@ -59,6 +59,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		}
 		next.ServeHTTP(w, r)
+		noteRoute(r)
 	})
 }
 

@@ -14,6 +14,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Service.
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.Handle("GET /metrics", s.Metrics.Handler())
 	registerReadyz(api, s)
 	mux.Handle("/docs", s.docsHandler())
 	mux.Handle("/docs/", s.docsHandler())
@@ -136,7 +137,7 @@ const placeholderPage = `<!doctype html>
 <ul>
 <li><a href="/docs">API documentation</a> (interactive)</li>
 <li><a href="/openapi.json">OpenAPI document</a> (<a href="/openapi.yaml">YAML</a>)</li>
-<li><a href="/healthz">Health</a> and <a href="/readyz">readiness</a></li>
+<li><a href="/healthz">Health</a>, <a href="/readyz">readiness</a> and <a href="/metrics">metrics</a></li>
 </ul>
 </body></html>
 `

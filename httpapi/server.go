@@ -26,6 +26,8 @@ type Server struct {
 	App *app.App
 	// Limiter limits requests per credential; nil limits nothing.
 	Limiter *RateLimiter
+	// Metrics are served at /metrics. New makes them.
+	Metrics *Metrics
 	Log     *slog.Logger
 	// Ready reports whether the service can take traffic (database reachable,
 	// migrations applied); /readyz answers 503 when it returns an error.
@@ -44,17 +46,20 @@ func New(a *app.App, limiter *RateLimiter, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{App: a, Limiter: limiter, Log: log, Ready: a.Store.Ping}
+	return &Server{App: a, Limiter: limiter, Log: log, Ready: a.Store.Ping, Metrics: NewMetrics()}
 }
 
 // Handler returns the HTTP handler of the whole surface, building it on first
 // use. It is safe to call from concurrent requests.
 func (s *Server) Handler() http.Handler {
 	s.build.Do(func() {
+		if s.Metrics == nil {
+			s.Metrics = NewMetrics()
+		}
 		mux := http.NewServeMux()
 		s.api = newAPI(mux)
 		s.routes(mux)
-		s.handler = s.middleware(mux)
+		s.handler = s.Metrics.instrument(s.middleware(mux))
 	})
 	return s.handler
 }
