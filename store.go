@@ -39,6 +39,7 @@ type Store interface {
 	SettingStore
 	EventTypeStore
 	EndpointStore
+	EventStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -192,4 +193,31 @@ type EndpointStore interface {
 	TouchEndpoint(ctx context.Context, id string, t time.Time) error
 	// DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 	DeleteEndpoint(ctx context.Context, tenantID, id string) error
+}
+
+// EventStore keeps published events and their deliveries. Every method
+// scoped to a tenant returns ENOTFOUND for another tenant's items, exactly
+// as for items that do not exist.
+type EventStore interface {
+	// SubscribedEndpoints returns every endpoint of the tenant, enabled or
+	// not, that subscribes to eventType (by name or to all types), oldest
+	// first.
+	SubscribedEndpoints(ctx context.Context, tenantID, eventType string) ([]*Endpoint, error)
+	// PublishEvent stores e and its deliveries in one transaction. If
+	// e.IdempotencyKey is set and the tenant published an event with that
+	// key less than IdempotencyWindow before e.CreatedAt, it stores nothing
+	// and returns that event as existing; otherwise existing is nil. Of
+	// several callers racing with one key, exactly one stores its event.
+	// Returns ECONFLICT if an ID is taken, ENOTFOUND if the tenant or an
+	// endpoint does not exist; on any error nothing is stored.
+	PublishEvent(ctx context.Context, e *Event, deliveries []*Delivery) (existing *Event, err error)
+	// Event returns an event of the tenant. Returns ENOTFOUND if none.
+	Event(ctx context.Context, tenantID, id string) (*Event, error)
+	// ListEvents returns a page of the tenant's events, of eventType only
+	// unless it is "". Sort fields: created_at, type. Query searches the
+	// type.
+	ListEvents(ctx context.Context, tenantID, eventType string, p ListParams) (Page[*Event], error)
+	// ListDeliveriesForEvent returns every delivery of an event of the
+	// tenant, oldest first; none (not an error) for an unknown event.
+	ListDeliveriesForEvent(ctx context.Context, tenantID, eventID string) ([]*Delivery, error)
 }

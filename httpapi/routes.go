@@ -70,6 +70,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerEnableEndpoint(api, s.App)
 	registerDisableEndpoint(api, s.App)
 
+	// Events.
+	registerPublishEvent(api, s.App)
+	registerListEvents(api, s.App)
+	registerGetEvent(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {

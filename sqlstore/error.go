@@ -32,6 +32,9 @@ var uniqueConstraints = []struct {
 	{"event_types_pkey", "event_types.id", "An event type with this ID already exists."},
 	{"event_types_tenant_name_key", "event_types.tenant_id, event_types.name", "An event type with this name already exists."},
 	{"endpoints_pkey", "endpoints.id", "An endpoint with this ID already exists."},
+	{"events_pkey", "events.id", "An event with this ID already exists."},
+	{"idempotency_keys_pkey", "idempotency_keys.tenant_id, idempotency_keys.key", "An idempotency key is already in use."},
+	{"deliveries_pkey", "deliveries.id", "A delivery with this ID already exists."},
 }
 
 // interpretError turns an error of the database into what callers of the

@@ -38,6 +38,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"Setting", settingTests},
 		{"EventType", eventTypeTests},
 		{"Endpoint", endpointTests},
+		{"Event", eventTests},
 		{"List", listTests},
 	}
 	t.Run("Ping", func(t *testing.T) {

@@ -1,0 +1,149 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/hookd/hookd"
+)
+
+// PublishInput is an event to publish.
+type PublishInput struct {
+	// Type names a type of the tenant's catalog.
+	Type string
+	// Data is a JSON object valid against the type's schema.
+	Data json.RawMessage
+	// IdempotencyKey, when set, makes publishing again with it within
+	// hookd.IdempotencyWindow answer with the first event and store
+	// nothing.
+	IdempotencyKey string
+}
+
+// Publish stores an event and one delivery per endpoint of the tenant
+// subscribed to its type, in one transaction: pending and due now for an
+// enabled endpoint, held for a disabled one (sent when it is enabled
+// again). When it returns without error the event is durably stored.
+// replayed is true when the idempotency key was used within the window:
+// the event is the first one, and nothing new was stored. Returns EINVALID
+// at body.type for a type not in the catalog, at body.data naming each
+// failing place for data that is not a JSON object of at most 1 MiB valid
+// against the type's schema, and at header.Idempotency-Key for a key longer
+// than 255 characters; EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e *hookd.Event, replayed bool, err error) {
+	e, _, replayed, err = a.PublishWithDeliveries(ctx, tenantID, in)
+	return e, replayed, err
+}
+
+// PublishWithDeliveries is Publish that also returns the event's
+// deliveries: those it stored, or for a replay those of the first event.
+func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (*hookd.Event, []*hookd.Delivery, bool, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, nil, false, err
+	}
+	if len(in.IdempotencyKey) > hookd.MaxIdempotencyKeyLength || !utf8.ValidString(in.IdempotencyKey) {
+		return nil, nil, false, hookd.Invalid("The Idempotency-Key is not valid.", hookd.FieldError{
+			Location: "header.Idempotency-Key",
+			Message:  fmt.Sprintf("must be at most %d characters", hookd.MaxIdempotencyKeyLength),
+		})
+	}
+	data, fe := eventData(in.Data)
+	if fe != nil {
+		return nil, nil, false, hookd.Invalid("The event data is not valid.", *fe)
+	}
+	if err := a.ValidateEventData(ctx, tenantID, in.Type, data); err != nil {
+		return nil, nil, false, err
+	}
+	endpoints, err := a.Store.SubscribedEndpoints(ctx, tenantID, in.Type)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	now := a.now()
+	e := &hookd.Event{
+		ID:             hookd.NewID(hookd.PrefixEvent),
+		TenantID:       tenantID,
+		Type:           in.Type,
+		Data:           data,
+		Timestamp:      now,
+		IdempotencyKey: in.IdempotencyKey,
+		CreatedAt:      now,
+	}
+	ds := make([]*hookd.Delivery, 0, len(endpoints))
+	for _, ep := range endpoints {
+		state := hookd.DeliveryPending
+		if !ep.Enabled {
+			state = hookd.DeliveryHeld
+		}
+		ds = append(ds, &hookd.Delivery{
+			ID:         hookd.NewID(hookd.PrefixDelivery),
+			TenantID:   tenantID,
+			EventID:    e.ID,
+			EndpointID: ep.ID,
+			EventType:  e.Type,
+			State:      state,
+			RunAt:      now,
+			CreatedAt:  now,
+			UpdatedAt:  now,
+		})
+	}
+	existing, err := a.Store.PublishEvent(ctx, e, ds)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if existing != nil {
+		ds, err := a.Store.ListDeliveriesForEvent(ctx, tenantID, existing.ID)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return existing, ds, true, nil
+	}
+	return e, ds, false, nil
+}
+
+// eventData checks that data is a JSON object of at most
+// hookd.MaxEventDataBytes and returns it compacted.
+func eventData(data json.RawMessage) (json.RawMessage, *hookd.FieldError) {
+	data = bytes.TrimSpace(data)
+	switch {
+	case len(data) == 0:
+		return nil, &hookd.FieldError{Location: "body.data", Message: "is required"}
+	case len(data) > hookd.MaxEventDataBytes:
+		return nil, &hookd.FieldError{Location: "body.data", Message: fmt.Sprintf("must be at most %d bytes", hookd.MaxEventDataBytes)}
+	case data[0] != '{':
+		return nil, &hookd.FieldError{Location: "body.data", Message: "must be a JSON object"}
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		return nil, &hookd.FieldError{Location: "body.data", Message: "must be valid JSON: " + err.Error()}
+	}
+	return json.RawMessage(b.Bytes()), nil
+}
+
+// Event returns an event of the tenant and its deliveries, oldest first.
+// Returns ENOTFOUND, or EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) Event(ctx context.Context, tenantID, id string) (*hookd.Event, []*hookd.Delivery, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, nil, err
+	}
+	e, err := a.Store.Event(ctx, tenantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := a.Store.ListDeliveriesForEvent(ctx, tenantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, ds, nil
+}
+
+// ListEvents returns a page of the tenant's events, of eventType only
+// unless it is "". Sort fields: created_at, type; the query searches the
+// type. Returns EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) ListEvents(ctx context.Context, tenantID, eventType string, p hookd.ListParams) (hookd.Page[*hookd.Event], error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return hookd.Page[*hookd.Event]{}, err
+	}
+	return a.Store.ListEvents(ctx, tenantID, eventType, p)
+}

@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/hookd/hookd"
+)
+
+var _ hookd.EventStore = (*Store)(nil)
+
+const eventColumns = "id, tenant_id, type, data, timestamp, idempotency_key, created_at"
+
+// events are the tenants' events; lists add the tenant's condition.
+var events = &table[*hookd.Event]{
+	name:    "events",
+	columns: eventColumns,
+	sorts: []sortColumn{
+		{field: "created_at", column: "created_at", kind: sortTime},
+		{field: "type", column: "type", kind: sortText},
+	},
+	search: []string{"type"},
+	scan:   scanEvent,
+}
+
+func scanEvent(sc scanner, extra ...any) (*hookd.Event, error) {
+	var (
+		e                  hookd.Event
+		data               string
+		timestamp, created timeValue
+	)
+	dest := []any{&e.ID, &e.TenantID, &e.Type, &data, &timestamp, &e.IdempotencyKey, &created}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	e.Data = json.RawMessage(data)
+	e.Timestamp = timestamp.Time
+	e.CreatedAt = created.Time
+	return &e, nil
+}
+
+const deliveryColumns = "id, tenant_id, event_id, endpoint_id, event_type, state, attempts, run_at, lease_until, created_at, updated_at"
+
+func scanDelivery(sc scanner) (*hookd.Delivery, error) {
+	var (
+		d                       hookd.Delivery
+		state                   string
+		runAt, created, updated timeValue
+		lease                   timeValue
+	)
+	if err := sc.Scan(&d.ID, &d.TenantID, &d.EventID, &d.EndpointID, &d.EventType, &state, &d.Attempts,
+		&runAt, &lease, &created, &updated); err != nil {
+		return nil, err
+	}
+	d.State = hookd.DeliveryState(state)
+	d.RunAt = runAt.Time
+	d.LeaseUntil = lease.ptr()
+	d.CreatedAt = created.Time
+	d.UpdatedAt = updated.Time
+	return &d, nil
+}
+
+// SubscribedEndpoints returns every endpoint of the tenant, enabled or not,
+// that subscribes to eventType, oldest first.
+func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType string) ([]*hookd.Endpoint, error) {
+	const op = "subscribed endpoints"
+	// event_types is a JSON array of names; LIKE narrows, Subscribes decides.
+	pattern := "%" + escapeLike(`"`+eventType+`"`) + "%"
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+endpointColumns+
+		` FROM endpoints WHERE tenant_id = ? AND (all_event_types = ? OR event_types LIKE ? ESCAPE '\')`+
+		" ORDER BY created_at, id"), tenantID, true, pattern)
+	if err != nil {
+		return nil, interpretError(err, op, "endpoint")
+	}
+	defer rows.Close()
+	var es []*hookd.Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, interpretError(err, op, "endpoint")
+		}
+		if e.Subscribes(eventType) {
+			es = append(es, e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, "endpoint")
+	}
+	return es, nil
+}
+
+// PublishEvent stores e and its deliveries in one transaction, unless
+// e.IdempotencyKey was used by the tenant less than hookd.IdempotencyWindow
+// before e.CreatedAt: then it stores nothing and returns that event. The
+// key's row is claimed with an upsert, so racing publishers serialize on
+// it. Times of e and the deliveries are rounded as stored.
+func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*hookd.Delivery) (*hookd.Event, error) {
+	const op = "publish event"
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, interpretError(err, op, "event")
+	}
+	defer tx.Rollback()
+
+	if e.IdempotencyKey != "" {
+		var claimed string
+		err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO idempotency_keys (tenant_id, key, event_id, created_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, key) DO UPDATE
+			SET event_id = excluded.event_id, created_at = excluded.created_at
+			WHERE idempotency_keys.created_at <= ? RETURNING event_id`),
+			e.TenantID, e.IdempotencyKey, e.ID, s.d.time(e.CreatedAt),
+			s.d.time(e.CreatedAt.Add(-hookd.IdempotencyWindow))).Scan(&claimed)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// The key is younger than the window: answer with its event.
+			row := tx.QueryRowContext(ctx, s.d.rebind("SELECT "+prefixed("e.", eventColumns)+
+				" FROM events e JOIN idempotency_keys k ON k.tenant_id = e.tenant_id AND k.event_id = e.id"+
+				" WHERE k.tenant_id = ? AND k.key = ?"), e.TenantID, e.IdempotencyKey)
+			existing, err := scanEvent(row)
+			if err != nil {
+				return nil, interpretError(err, op, "event")
+			}
+			return existing, nil
+		case err != nil:
+			return nil, interpretError(err, op, "idempotency key")
+		}
+	}
+
+	if _, err := tx.ExecContext(ctx, s.d.rebind("INSERT INTO events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)"),
+		e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp), e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
+		return nil, interpretError(err, op, "event")
+	}
+	if len(deliveries) > 0 {
+		stmt, err := tx.PrepareContext(ctx, s.d.rebind("INSERT INTO deliveries ("+deliveryColumns+
+			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+		if err != nil {
+			return nil, interpretError(err, op, "delivery")
+		}
+		defer stmt.Close()
+		for _, d := range deliveries {
+			if _, err := stmt.ExecContext(ctx, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
+				d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
+				s.d.time(d.UpdatedAt)); err != nil {
+				return nil, interpretError(err, op, "delivery")
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, interpretError(err, op, "event")
+	}
+	e.Timestamp = storeTime(e.Timestamp)
+	e.CreatedAt = storeTime(e.CreatedAt)
+	for _, d := range deliveries {
+		d.RunAt = storeTime(d.RunAt)
+		d.LeaseUntil = storeTimePtr(d.LeaseUntil)
+		d.CreatedAt = storeTime(d.CreatedAt)
+		d.UpdatedAt = storeTime(d.UpdatedAt)
+	}
+	return nil, nil
+}
+
+// prefixed returns the comma-separated columns, each with prefix p.
+func prefixed(p, columns string) string {
+	return p + strings.ReplaceAll(columns, ", ", ", "+p)
+}
+
+// Event returns an event of the tenant. Returns ENOTFOUND if none.
+func (s *Store) Event(ctx context.Context, tenantID, id string) (*hookd.Event, error) {
+	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	e, err := scanEvent(row)
+	if err != nil {
+		return nil, interpretError(err, "event", "event")
+	}
+	return e, nil
+}
+
+// ListEvents returns a page of the tenant's events, of eventType only
+// unless it is "". Sort fields: created_at, type. Query searches the type.
+func (s *Store) ListEvents(ctx context.Context, tenantID, eventType string, p hookd.ListParams) (hookd.Page[*hookd.Event], error) {
+	if eventType != "" {
+		return list(ctx, s, events, p, []string{"tenant_id = ?", "type = ?"}, tenantID, eventType)
+	}
+	return list(ctx, s, events, p, []string{"tenant_id = ?"}, tenantID)
+}
+
+// ListDeliveriesForEvent returns every delivery of an event of the tenant,
+// oldest first.
+func (s *Store) ListDeliveriesForEvent(ctx context.Context, tenantID, eventID string) ([]*hookd.Delivery, error) {
+	const op = "list deliveries for event"
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+deliveryColumns+
+		" FROM deliveries WHERE tenant_id = ? AND event_id = ? ORDER BY created_at, id"), tenantID, eventID)
+	if err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	defer rows.Close()
+	ds := []*hookd.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, interpretError(err, op, "delivery")
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	return ds, nil
+}
