@@ -35,6 +35,10 @@ type App struct {
 	// remembered (as a hash) so that each API call does not pay for argon2id.
 	// Defaults to five minutes; negative disables the cache.
 	PasswordCacheTTL time.Duration
+	// DeliveriesStored, when set, is called after new deliveries that are
+	// due now have been durably stored, so that delivery workers start on
+	// them at once instead of waiting for a poll. It must not block.
+	DeliveriesStored func()
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -59,6 +63,14 @@ func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger
 		PasswordParams:   secret.DefaultPasswordParams,
 		OAuthTokenTTL:    time.Hour,
 		PasswordCacheTTL: 5 * time.Minute,
+	}
+}
+
+// deliveriesStored tells the workers, if anyone listens, that due
+// deliveries were stored.
+func (a *App) deliveriesStored() {
+	if a.DeliveriesStored != nil {
+		a.DeliveriesStored()
 	}
 }
 

@@ -99,6 +99,7 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		}
 		return existing, ds, true, nil
 	}
+	a.deliveriesStored()
 	return e, ds, false, nil
 }
 
