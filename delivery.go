@@ -2,8 +2,21 @@ package hookd
 
 import "time"
 
-// PrefixDelivery is the ID prefix of deliveries.
-const PrefixDelivery = "dlv"
+// ID prefixes of deliveries and attempts.
+const (
+	PrefixDelivery = "dlv"
+	PrefixAttempt  = "att"
+)
+
+// Defaults of delivery history.
+const (
+	// DefaultRetention is how long events, deliveries and attempts are
+	// kept once nothing waits on them.
+	DefaultRetention = 30 * 24 * time.Hour
+	// MaxStoredBody bounds the request and response bodies an attempt
+	// keeps; longer ones are cut.
+	MaxStoredBody = 64 << 10
+)
 
 // DeliveryState is where a delivery is in its life.
 type DeliveryState string
@@ -34,6 +47,15 @@ type Delivery struct {
 	State      DeliveryState
 	// Attempts counts the requests sent so far.
 	Attempts int
+	// RoundStart is Attempts when the current round of retries began: 0,
+	// or the count at the last resend. The retry schedule counts from it.
+	RoundStart int
+	// LastAttemptAt, LastStatus and LastError tell how the last attempt
+	// went: when, the HTTP status answered (0 for none) and the error
+	// ("" for none). LastAttemptAt is nil before the first attempt.
+	LastAttemptAt *time.Time
+	LastStatus    int
+	LastError     string
 	// RunAt is when a pending delivery is next due.
 	RunAt time.Time
 	// LeaseUntil is when a running delivery's claim expires; nil unless
@@ -41,4 +63,56 @@ type Delivery struct {
 	LeaseUntil *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// Attempt is one request sent for a delivery and what came back. Bodies are
+// at most MaxStoredBody bytes, valid UTF-8 without NUL; headers are as sent
+// and received, with the signature and verification key kept (they are the
+// tenant's own).
+type Attempt struct {
+	ID         string
+	TenantID   string
+	DeliveryID string
+	EndpointID string
+	// URL is where the request went, the verification key substituted.
+	URL            string
+	RequestHeaders map[string][]string
+	RequestBody    string
+	// ResponseStatus is 0 when no answer came (refused, timeout, error).
+	ResponseStatus  int
+	ResponseHeaders map[string][]string
+	ResponseBody    string
+	Duration        time.Duration
+	// Error says why no acceptable answer came: "" after any answer but a
+	// transport failure, such as "request timed out".
+	Error     string
+	CreatedAt time.Time
+}
+
+// DeliveryResult is what a worker stores after an attempt: the attempt and
+// the delivery's next state. A pending State retries at RunAt.
+type DeliveryResult struct {
+	DeliveryID string
+	Attempt    *Attempt
+	State      DeliveryState
+	RunAt      time.Time
+}
+
+// EndpointResult is what a batch of attempts did to an endpoint: it was
+// triggered at TriggeredAt, and it is disabled with DisableReason unless
+// that is "".
+type EndpointResult struct {
+	EndpointID    string
+	TriggeredAt   time.Time
+	DisableReason string
+}
+
+// DeliveryFilter narrows a list of deliveries; zero fields do not narrow.
+type DeliveryFilter struct {
+	EndpointID string
+	EventType  string
+	EventID    string
+	State      DeliveryState
+	// Since and Until bound the creation time: Since <= created_at < Until.
+	Since, Until time.Time
 }

@@ -40,6 +40,7 @@ type Store interface {
 	EventTypeStore
 	EndpointStore
 	EventStore
+	DeliveryStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -220,4 +221,63 @@ type EventStore interface {
 	// ListDeliveriesForEvent returns every delivery of an event of the
 	// tenant, oldest first; none (not an error) for an unknown event.
 	ListDeliveriesForEvent(ctx context.Context, tenantID, eventID string) ([]*Delivery, error)
+}
+
+// DeliveryStore is the queue of deliveries the workers take from and the
+// history of deliveries and attempts tenants read. Methods scoped to a
+// tenant return ENOTFOUND for another tenant's deliveries.
+type DeliveryStore interface {
+	// ClaimDeliveries marks up to limit pending deliveries due at now, of
+	// enabled endpoints whose IDs are not in exclude, running until
+	// leaseUntil, and returns them, earliest RunAt first (then by ID).
+	// Callers racing, in this process or
+	// another sharing the database, never get the same delivery.
+	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*Delivery, error)
+	// ReleaseExpiredLeases makes running deliveries whose lease ended
+	// before now pending and due at now, and returns how many.
+	ReleaseExpiredLeases(ctx context.Context, now time.Time) (int, error)
+	// NextDeliveryDue returns the earliest RunAt of a pending delivery of
+	// an enabled endpoint, or nil if there is none.
+	NextDeliveryDue(ctx context.Context) (*time.Time, error)
+	// EventsByID returns the events, of any tenant, with the given IDs;
+	// unknown IDs are left out.
+	EventsByID(ctx context.Context, ids []string) ([]*Event, error)
+	// EndpointsByID returns the endpoints, of any tenant, with the given
+	// IDs; unknown IDs are left out.
+	EndpointsByID(ctx context.Context, ids []string) ([]*Endpoint, error)
+	// RecordDeliveries stores, in one transaction, every result (its
+	// attempt, and the delivery's State and RunAt, Attempts counted up and
+	// its Last fields set, if it is still running; a delivery gone is
+	// skipped) and every endpoint result (LastTriggeredAt moved forward;
+	// if DisableReason is set, an enabled endpoint disabled with it at
+	// TriggeredAt and its pending deliveries held).
+	RecordDeliveries(ctx context.Context, results []DeliveryResult, endpoints []EndpointResult) error
+	// Delivery returns a delivery of the tenant. Returns ENOTFOUND if none.
+	Delivery(ctx context.Context, tenantID, id string) (*Delivery, error)
+	// ListDeliveries returns a page of the tenant's deliveries matching f.
+	// Sort fields: created_at, last_attempt_at, event_type, state. Query
+	// searches the delivery, event and endpoint IDs and the event type.
+	ListDeliveries(ctx context.Context, tenantID string, f DeliveryFilter, p ListParams) (Page[*Delivery], error)
+	// ListAttempts returns every attempt of a delivery of the tenant,
+	// oldest first; none for an unknown delivery.
+	ListAttempts(ctx context.Context, tenantID, deliveryID string) ([]*Attempt, error)
+	// ResendDelivery starts a new round of retries of a delivery of the
+	// tenant (RoundStart = Attempts), due at now: pending, or held if its
+	// endpoint is disabled. Returns ENOTFOUND if none, ECONFLICT while it
+	// is running.
+	ResendDelivery(ctx context.Context, tenantID, id string, now time.Time) (*Delivery, error)
+	// RecoverDeliveries does what ResendDelivery does to every failed
+	// delivery of the tenant's endpoint created at or after since, and
+	// returns how many.
+	RecoverDeliveries(ctx context.Context, tenantID, endpointID string, since, now time.Time) (int, error)
+	// HoldDeliveries makes an endpoint's pending deliveries held.
+	HoldDeliveries(ctx context.Context, endpointID string, now time.Time) (int, error)
+	// ReleaseHeldDeliveries makes an endpoint's held deliveries pending,
+	// due at now, each in a new round of retries.
+	ReleaseHeldDeliveries(ctx context.Context, endpointID string, now time.Time) (int, error)
+	// PruneHistory deletes up to limit events created before before none
+	// of whose deliveries is pending, running or held, with their
+	// deliveries and attempts, and returns how many events it deleted;
+	// idempotency keys that old go too.
+	PruneHistory(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -246,14 +246,17 @@ func (a *App) LiveEndpointSecrets(e *hookd.Endpoint) ([]string, error) {
 }
 
 // EnableEndpoint enables an endpoint of the tenant and clears why it was
-// disabled. Enabling an enabled endpoint changes nothing. Returns ENOTFOUND,
+// disabled; the deliveries held while it was disabled become due at once,
+// each in a new round of retries. Enabling an enabled endpoint changes
+// nothing. Returns ENOTFOUND,
 // or EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) EnableEndpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
 	return a.setEndpointEnabled(ctx, tenantID, id, true, "")
 }
 
 // DisableEndpoint disables an endpoint of the tenant with the reason given
-// (hookd.DisabledByUser when ""). Disabling a disabled endpoint keeps its
+// (hookd.DisabledByUser when ""); its pending deliveries are held until it
+// is enabled again. Disabling a disabled endpoint keeps its
 // first reason and time. Returns ENOTFOUND, or EPLANFORBIDDEN unless the plan
 // includes webhooks.
 func (a *App) DisableEndpoint(ctx context.Context, tenantID, id, reason string) (*hookd.Endpoint, error) {
@@ -282,6 +285,17 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 	}
 	e.UpdatedAt = now
 	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+		return nil, err
+	}
+	if enabled {
+		n, err := a.Store.ReleaseHeldDeliveries(ctx, e.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			a.deliveriesStored()
+		}
+	} else if _, err := a.Store.HoldDeliveries(ctx, e.ID, now); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -461,6 +475,11 @@ func (a *App) openEndpointSecret(e *hookd.Endpoint, s hookd.EndpointSecret) (str
 		return "", fmt.Errorf("app: open secret of endpoint %s: %w", e.ID, err)
 	}
 	return string(pt), nil
+}
+
+// OpenVerificationKey sets e.VerificationKey from its sealed form.
+func (a *App) OpenVerificationKey(e *hookd.Endpoint) error {
+	return a.openVerificationKey(e)
 }
 
 func (a *App) openVerificationKey(e *hookd.Endpoint) error {

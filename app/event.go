@@ -72,21 +72,7 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 	}
 	ds := make([]*hookd.Delivery, 0, len(endpoints))
 	for _, ep := range endpoints {
-		state := hookd.DeliveryPending
-		if !ep.Enabled {
-			state = hookd.DeliveryHeld
-		}
-		ds = append(ds, &hookd.Delivery{
-			ID:         hookd.NewID(hookd.PrefixDelivery),
-			TenantID:   tenantID,
-			EventID:    e.ID,
-			EndpointID: ep.ID,
-			EventType:  e.Type,
-			State:      state,
-			RunAt:      now,
-			CreatedAt:  now,
-			UpdatedAt:  now,
-		})
+		ds = append(ds, newDelivery(e, ep, now))
 	}
 	existing, err := a.Store.PublishEvent(ctx, e, ds)
 	if err != nil {

@@ -75,6 +75,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerListEvents(api, s.App)
 	registerGetEvent(api, s.App)
 
+	// Deliveries.
+	registerListDeliveries(api, s.App)
+	registerGetDelivery(api, s.App)
+	registerResendDelivery(api, s.App)
+	registerRecoverEndpoint(api, s.App)
+	registerTestEndpoint(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {

@@ -42,27 +42,6 @@ func scanEvent(sc scanner, extra ...any) (*hookd.Event, error) {
 	return &e, nil
 }
 
-const deliveryColumns = "id, tenant_id, event_id, endpoint_id, event_type, state, attempts, run_at, lease_until, created_at, updated_at"
-
-func scanDelivery(sc scanner) (*hookd.Delivery, error) {
-	var (
-		d                       hookd.Delivery
-		state                   string
-		runAt, created, updated timeValue
-		lease                   timeValue
-	)
-	if err := sc.Scan(&d.ID, &d.TenantID, &d.EventID, &d.EndpointID, &d.EventType, &state, &d.Attempts,
-		&runAt, &lease, &created, &updated); err != nil {
-		return nil, err
-	}
-	d.State = hookd.DeliveryState(state)
-	d.RunAt = runAt.Time
-	d.LeaseUntil = lease.ptr()
-	d.CreatedAt = created.Time
-	d.UpdatedAt = updated.Time
-	return &d, nil
-}
-
 // SubscribedEndpoints returns every endpoint of the tenant, enabled or not,
 // that subscribes to eventType, oldest first.
 func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType string) ([]*hookd.Endpoint, error) {
@@ -134,7 +113,7 @@ func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*
 		return nil, interpretError(err, op, "event")
 	}
 	if len(deliveries) > 0 {
-		stmt, err := tx.PrepareContext(ctx, s.d.rebind("INSERT INTO deliveries ("+deliveryColumns+
+		stmt, err := tx.PrepareContext(ctx, s.d.rebind("INSERT INTO deliveries ("+deliveryInsertColumns+
 			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
 		if err != nil {
 			return nil, interpretError(err, op, "delivery")

@@ -7,11 +7,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
+	"github.com/hookd/hookd/dispatch"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/sqlstore"
 )
 
 // ServeCmd runs hookd.
@@ -24,6 +27,11 @@ type ServeCmd struct {
 	DefaultPlan   string             `name:"default-plan" env:"HOOKD_DEFAULT_PLAN" default:"enterprise" enum:"free,platinum,enterprise" help:"Plan of new tenants that name none (${enum})."`
 	OAuthTokenTTL time.Duration      `name:"oauth-token-ttl" env:"HOOKD_OAUTH_TOKEN_TTL" default:"1h" help:"Lifetime of tokens issued by POST /oauth/token."`
 	ShutdownGrace time.Duration      `name:"shutdown-grace" env:"HOOKD_SHUTDOWN_GRACE" default:"15s" help:"How long a shutdown waits for requests in flight."`
+	AllowPrivate  bool               `name:"allow-private-destinations" env:"HOOKD_ALLOW_PRIVATE_DESTINATIONS" help:"Let deliveries reach loopback, private and link-local addresses (tests, on-premises receivers)."`
+	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts are kept."`
+	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
+	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
+	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"2m" help:"How long a claimed delivery stays claimed; deliveries of a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
@@ -78,12 +86,34 @@ func (c *ServeCmd) Run(env *Env) error {
 		fmt.Fprintf(env.Stdout, "  operator token (shown once, keep it safe): %s\n", opToken)
 	}
 
+	dispatcher := &dispatch.Dispatcher{
+		Store:                store,
+		Keys:                 a,
+		Client:               &dispatch.Client{AllowPrivate: c.AllowPrivate},
+		Clock:                hookd.SystemClock{},
+		Log:                  log,
+		Concurrency:          c.Concurrency,
+		EndpointConcurrency:  c.EndpointConc,
+		Lease:                c.DeliveryLease,
+		ReleaseLeasesOnStart: store.Backend() == sqlstore.BackendSQLite,
+	}
+	a.DeliveriesStored = dispatcher.Wake
+	pruner := &dispatch.Pruner{Store: store, Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
+
 	ctx, cancel := context.WithCancel(env.Ctx)
 	defer cancel()
+	var workers sync.WaitGroup
+	workers.Go(func() { pruneTokens(ctx, a, log) })
+	workers.Go(func() { pruner.Run(ctx) })
+	workers.Go(func() {
+		if err := dispatcher.Run(ctx); err != nil {
+			log.Error("delivery workers stopped", "err", err)
+		}
+	})
 	workersDone := make(chan struct{})
 	go func() {
-		defer close(workersDone)
-		pruneTokens(ctx, a, log)
+		workers.Wait()
+		close(workersDone)
 	}()
 
 	serveErr := make(chan error, 1)

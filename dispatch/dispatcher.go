@@ -1,0 +1,468 @@
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// Defaults of Dispatcher.
+const (
+	DefaultConcurrency         = 256
+	DefaultEndpointConcurrency = 16
+	DefaultClaimBatch          = 256
+	DefaultLease               = 2 * time.Minute
+	DefaultPollInterval        = time.Second
+	// recordBatch is the most results stored in one transaction.
+	recordBatch = 512
+)
+
+// Keys opens the sealed secrets of endpoints; the app implements it.
+type Keys interface {
+	// LiveEndpointSecrets returns the plaintext secrets that sign
+	// deliveries to e now, the current one first.
+	LiveEndpointSecrets(e *hookd.Endpoint) ([]string, error)
+	// OpenVerificationKey sets e.VerificationKey from its sealed form.
+	OpenVerificationKey(e *hookd.Endpoint) error
+}
+
+// Dispatcher delivers events: it claims due deliveries from the store with
+// a lease, sends them to their endpoints (rendered, signed), records every
+// attempt and reschedules what failed. Several Dispatchers, in one process
+// or several sharing a PostgreSQL database, share the work safely.
+//
+// Concurrency is bounded overall and per endpoint, and an endpoint never
+// has more claimed deliveries waiting in memory than a few rounds of its
+// senders, so a slow or dead endpoint holds only its own share of the
+// workers and never delays the others.
+//
+// Set the fields, then call Run. Wake tells it new deliveries are due.
+type Dispatcher struct {
+	Store  hookd.DeliveryStore
+	Keys   Keys
+	Client *Client
+	Clock  hookd.Clock
+	Log    *slog.Logger
+	// Retry is the retry schedule. Its zero value is the default.
+	Retry hookd.RetryPolicy
+	// UserAgent is sent with every request. Default "hookd/" + hookd.Version.
+	UserAgent string
+	// Concurrency bounds the requests in flight overall. Default 256.
+	Concurrency int
+	// EndpointConcurrency bounds the requests in flight to one endpoint.
+	// Default 16.
+	EndpointConcurrency int
+	// ClaimBatch is the most deliveries claimed at once. Default 256.
+	ClaimBatch int
+	// Lease is how long a claim lasts: a delivery still running after it
+	// (its process died) is claimed again. It must outlast the longest
+	// endpoint timeout and the wait in memory. Default 2 minutes.
+	Lease time.Duration
+	// PollInterval is the longest the dispatcher sleeps without looking for
+	// due deliveries: new deliveries of this process wake it at once (see
+	// Wake); other processes' and retries coming due are found by polling.
+	// Default 1 s.
+	PollInterval time.Duration
+	// ReleaseLeasesOnStart makes Run first release every running delivery:
+	// right when this is the only process using the store (SQLite), so
+	// work claimed by a process that crashed resumes at once.
+	ReleaseLeasesOnStart bool
+	// AfterRecord, when set, is called with each batch of results once it
+	// is stored (or failed to be): for metrics and tests.
+	AfterRecord func(results []hookd.DeliveryResult, err error)
+
+	initOnce sync.Once
+	wake     chan struct{}
+	results  chan []result
+	sem      chan struct{}
+
+	mu        sync.Mutex
+	inFlight  int // deliveries claimed and not yet recorded
+	endpoints map[string]*endpointQueue
+	sendersWG sync.WaitGroup
+}
+
+// endpointQueue is the claimed work of one endpoint not yet sent.
+type endpointQueue struct {
+	jobs    []*job
+	senders int
+	// disabledReason is set once a result disabled the endpoint: its
+	// remaining jobs are held, not sent.
+	disabledReason string
+}
+
+// job is one claimed delivery with what sending it needs.
+type job struct {
+	delivery *hookd.Delivery
+	event    *hookd.Event
+	endpoint *hookd.Endpoint
+	secrets  []string
+}
+
+func (d *Dispatcher) init() {
+	d.initOnce.Do(func() {
+		if d.Log == nil {
+			d.Log = slog.New(slog.DiscardHandler)
+		}
+		if d.Client == nil {
+			d.Client = &Client{}
+		}
+		if d.UserAgent == "" {
+			d.UserAgent = "hookd/" + hookd.Version
+		}
+		if d.Concurrency <= 0 {
+			d.Concurrency = DefaultConcurrency
+		}
+		if d.EndpointConcurrency <= 0 {
+			d.EndpointConcurrency = DefaultEndpointConcurrency
+		}
+		if d.ClaimBatch <= 0 {
+			d.ClaimBatch = DefaultClaimBatch
+		}
+		if d.Lease <= 0 {
+			d.Lease = DefaultLease
+		}
+		if d.PollInterval <= 0 {
+			d.PollInterval = DefaultPollInterval
+		}
+		d.wake = make(chan struct{}, 1)
+		d.results = make(chan []result, d.Concurrency)
+		d.sem = make(chan struct{}, d.Concurrency)
+		d.endpoints = map[string]*endpointQueue{}
+	})
+}
+
+// Wake tells the dispatcher that deliveries may be due, so it claims them
+// now rather than at its next poll. It never blocks.
+func (d *Dispatcher) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// maxInFlight bounds the deliveries claimed and not yet recorded.
+func (d *Dispatcher) maxInFlight() int { return 4 * d.ClaimBatch }
+
+// Run delivers until ctx is done, then waits for the requests in flight to
+// end (they are cancelled) and records them before returning nil.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	d.init()
+	if d.ReleaseLeasesOnStart {
+		never := d.Clock.Now().Add(100 * 365 * 24 * time.Hour)
+		if n, err := d.Store.ReleaseExpiredLeases(ctx, never); err != nil {
+			return err
+		} else if n > 0 {
+			d.Log.Info("resuming deliveries claimed before a restart", "deliveries", n)
+		}
+	}
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.recordLoop()
+	}()
+
+	nextSweep := time.Time{}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		now := d.Clock.Now()
+		if !now.Before(nextSweep) {
+			d.releaseExpiredLeases(ctx, now)
+			nextSweep = now.Add(d.Lease / 4)
+		}
+		full, err := d.claim(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("claim deliveries", "err", err)
+		}
+		if full && err == nil {
+			continue // there may be more due right now
+		}
+		timer.Reset(d.untilNextDue(ctx, now))
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-timer.C:
+		}
+	}
+	d.sendersWG.Wait()
+	close(d.results)
+	<-recorded
+	return nil
+}
+
+// releaseExpiredLeases returns to pending the deliveries whose claim
+// expired, logging what it does.
+func (d *Dispatcher) releaseExpiredLeases(ctx context.Context, now time.Time) {
+	n, err := d.Store.ReleaseExpiredLeases(ctx, now)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		d.Log.Error("release expired leases", "err", err)
+	case n > 0:
+		d.Log.Warn("deliveries whose lease expired are due again", "deliveries", n)
+	}
+}
+
+// untilNextDue returns how long to sleep: until the next pending delivery
+// is due, at most PollInterval.
+func (d *Dispatcher) untilNextDue(ctx context.Context, now time.Time) time.Duration {
+	next, err := d.Store.NextDeliveryDue(ctx)
+	if err != nil || next == nil {
+		return d.PollInterval
+	}
+	return min(max(next.Sub(now), time.Millisecond), d.PollInterval)
+}
+
+// claim claims as many due deliveries as there is room for and hands them
+// to their endpoints' senders. full is true when it claimed all it asked
+// for, so more may be due.
+func (d *Dispatcher) claim(ctx context.Context, now time.Time) (full bool, err error) {
+	d.mu.Lock()
+	room := min(d.ClaimBatch, d.maxInFlight()-d.inFlight)
+	var busy []string
+	for id, q := range d.endpoints {
+		if len(q.jobs) >= d.endpointBacklog() {
+			busy = append(busy, id)
+		}
+	}
+	d.mu.Unlock()
+	if room <= 0 {
+		return false, nil
+	}
+	ds, err := d.Store.ClaimDeliveries(ctx, now, now.Add(d.Lease), room, busy)
+	if err != nil || len(ds) == 0 {
+		return false, err
+	}
+	jobs, err := d.prepare(ctx, ds)
+	if err != nil {
+		// The claims expire and are picked up again.
+		return false, err
+	}
+	d.mu.Lock()
+	d.inFlight += len(ds)
+	d.mu.Unlock()
+	d.enqueue(ctx, jobs)
+	return len(ds) == room, nil
+}
+
+// endpointBacklog is how many claimed jobs an endpoint may have waiting
+// before no more are claimed for it.
+func (d *Dispatcher) endpointBacklog() int {
+	return 4 * d.EndpointConcurrency * hookd.MaxEventsPerRequestLimit / 10
+}
+
+// prepare loads the events and endpoints of claimed deliveries and opens
+// the endpoints' keys. A delivery whose event or endpoint is gone (deleted
+// meanwhile) is recorded as failed without an attempt.
+func (d *Dispatcher) prepare(ctx context.Context, ds []*hookd.Delivery) ([]*job, error) {
+	eventIDs := make([]string, 0, len(ds))
+	endpointIDs := make([]string, 0, 8)
+	seenEndpoint := map[string]bool{}
+	for _, dl := range ds {
+		eventIDs = append(eventIDs, dl.EventID)
+		if !seenEndpoint[dl.EndpointID] {
+			seenEndpoint[dl.EndpointID] = true
+			endpointIDs = append(endpointIDs, dl.EndpointID)
+		}
+	}
+	events, err := d.Store.EventsByID(ctx, eventIDs)
+	if err != nil {
+		return nil, err
+	}
+	endpoints, err := d.Store.EndpointsByID(ctx, endpointIDs)
+	if err != nil {
+		return nil, err
+	}
+	eventByID := make(map[string]*hookd.Event, len(events))
+	for _, e := range events {
+		eventByID[e.ID] = e
+	}
+	type opened struct {
+		endpoint *hookd.Endpoint
+		secrets  []string
+	}
+	endpointByID := make(map[string]opened, len(endpoints))
+	for _, e := range endpoints {
+		secrets, err := d.Keys.LiveEndpointSecrets(e)
+		if err != nil {
+			return nil, err
+		}
+		if len(e.SealedVerificationKey) > 0 {
+			if err := d.Keys.OpenVerificationKey(e); err != nil {
+				return nil, err
+			}
+		}
+		endpointByID[e.ID] = opened{e, secrets}
+	}
+	jobs := make([]*job, 0, len(ds))
+	for _, dl := range ds {
+		ev, ep := eventByID[dl.EventID], endpointByID[dl.EndpointID]
+		if ev == nil || ep.endpoint == nil {
+			continue // deleted with its endpoint or pruned: nothing to send or record
+		}
+		jobs = append(jobs, &job{delivery: dl, event: ev, endpoint: ep.endpoint, secrets: ep.secrets})
+	}
+	if gone := len(ds) - len(jobs); gone > 0 {
+		d.mu.Lock()
+		d.inFlight -= gone
+		d.mu.Unlock()
+	}
+	return jobs, nil
+}
+
+// enqueue adds jobs to their endpoints' queues and starts senders up to
+// each endpoint's limit.
+func (d *Dispatcher) enqueue(ctx context.Context, jobs []*job) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, j := range jobs {
+		q := d.endpoints[j.endpoint.ID]
+		if q == nil {
+			q = &endpointQueue{}
+			d.endpoints[j.endpoint.ID] = q
+		}
+		q.jobs = append(q.jobs, j)
+	}
+	for id, q := range d.endpoints {
+		for q.senders < d.EndpointConcurrency && len(q.jobs) > q.senders*max(1, perRequest(q.jobs[0].endpoint)) {
+			q.senders++
+			d.sendersWG.Add(1)
+			go d.sender(ctx, id)
+		}
+	}
+}
+
+// perRequest is how many deliveries one request to e carries at most.
+func perRequest(e *hookd.Endpoint) int {
+	if e.Mode == hookd.ModePing {
+		return hookd.MaxEventsPerRequestLimit
+	}
+	return max(1, e.MaxEventsPerRequest)
+}
+
+// sender sends the queued jobs of one endpoint until none are left.
+func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
+	defer d.sendersWG.Done()
+	for {
+		d.mu.Lock()
+		q := d.endpoints[endpointID]
+		if len(q.jobs) == 0 {
+			q.senders--
+			if q.senders == 0 {
+				delete(d.endpoints, endpointID)
+			}
+			d.mu.Unlock()
+			return
+		}
+		n := min(len(q.jobs), perRequest(q.jobs[0].endpoint))
+		jobs := q.jobs[:n:n]
+		q.jobs = q.jobs[n:]
+		disabled := q.disabledReason
+		d.mu.Unlock()
+
+		var results []result
+		if disabled != "" || ctx.Err() != nil {
+			results = d.unsent(jobs, disabled != "")
+		} else {
+			d.sem <- struct{}{}
+			var disable string
+			results, disable = d.send(ctx, jobs)
+			<-d.sem
+			if disable != "" {
+				d.mu.Lock()
+				q.disabledReason = disable
+				d.mu.Unlock()
+			}
+		}
+		d.results <- results
+	}
+}
+
+// unsent returns results for jobs not sent: held when their endpoint was
+// disabled, else (shutting down) pending again at once.
+func (d *Dispatcher) unsent(jobs []*job, held bool) []result {
+	state := hookd.DeliveryPending
+	if held {
+		state = hookd.DeliveryHeld
+	}
+	now := d.Clock.Now()
+	rs := make([]result, len(jobs))
+	for i, j := range jobs {
+		rs[i] = result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, State: state, RunAt: now}}
+	}
+	return rs
+}
+
+// result is a delivery's outcome on its way to the store.
+type result struct {
+	hookd.DeliveryResult
+	// disable, when set, disables the attempt's endpoint with this reason.
+	disable string
+}
+
+// recordLoop stores results in batches until the results channel closes.
+func (d *Dispatcher) recordLoop() {
+	for first := range d.results {
+		batch := first
+	more:
+		for len(batch) < recordBatch {
+			select {
+			case rs, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, rs...)
+			default:
+				break more
+			}
+		}
+		d.record(batch)
+	}
+}
+
+// record stores one batch of results. If the store fails the deliveries
+// stay running and are sent again when their lease expires: delivery is at
+// least once.
+func (d *Dispatcher) record(results []result) {
+	var endpoints []hookd.EndpointResult
+	index := map[string]int{}
+	plain := make([]hookd.DeliveryResult, len(results))
+	for k, r := range results {
+		plain[k] = r.DeliveryResult
+		if r.Attempt == nil {
+			continue
+		}
+		i, ok := index[r.Attempt.EndpointID]
+		if !ok {
+			i = len(endpoints)
+			index[r.Attempt.EndpointID] = i
+			endpoints = append(endpoints, hookd.EndpointResult{EndpointID: r.Attempt.EndpointID})
+		}
+		e := &endpoints[i]
+		if r.Attempt.CreatedAt.After(e.TriggeredAt) {
+			e.TriggeredAt = r.Attempt.CreatedAt
+		}
+		if r.disable != "" && e.DisableReason == "" {
+			e.DisableReason = r.disable
+		}
+	}
+	// A bounded, uncancellable context: results of a shutdown are still
+	// stored.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := d.Store.RecordDeliveries(ctx, plain, endpoints)
+	if err != nil {
+		d.Log.Error("record deliveries; they will be sent again when their lease expires", "deliveries", len(results), "err", err)
+	}
+	if d.AfterRecord != nil {
+		d.AfterRecord(plain, err)
+	}
+	d.mu.Lock()
+	d.inFlight -= len(results)
+	d.mu.Unlock()
+	d.Wake() // room for more
+}

@@ -1,0 +1,81 @@
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// Defaults of Pruner.
+const (
+	DefaultPruneInterval = 10 * time.Minute
+	DefaultPruneBatch    = 500
+)
+
+// Pruner deletes delivery history older than the retention period in the
+// background, in small batches so that it never holds the database for
+// long: events, with their deliveries and attempts, once none of their
+// deliveries waits any more.
+type Pruner struct {
+	Store hookd.DeliveryStore
+	Clock hookd.Clock
+	Log   *slog.Logger
+	// Retention is how long history is kept. Default hookd.DefaultRetention
+	// (30 days).
+	Retention time.Duration
+	// Interval is the time between prunes. Default 10 minutes.
+	Interval time.Duration
+	// Batch is the most events deleted in one transaction. Default 500.
+	Batch int
+}
+
+// PruneOnce deletes, batch by batch, every event that the retention lets
+// go, and returns how many.
+func (p *Pruner) PruneOnce(ctx context.Context) (int, error) {
+	retention := p.Retention
+	if retention <= 0 {
+		retention = hookd.DefaultRetention
+	}
+	batch := p.Batch
+	if batch <= 0 {
+		batch = DefaultPruneBatch
+	}
+	before := p.Clock.Now().Add(-retention)
+	total := 0
+	for ctx.Err() == nil {
+		n, err := p.Store.PruneHistory(ctx, before, batch)
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// Run prunes at once and then every Interval until ctx is done.
+func (p *Pruner) Run(ctx context.Context) {
+	log := p.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	interval := p.Interval
+	if interval <= 0 {
+		interval = DefaultPruneInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := p.PruneOnce(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cannot prune delivery history", "err", err)
+		} else if n > 0 {
+			log.Info("pruned delivery history", "events", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package dispatch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookd/hookd"
+)
+
+// PingNotice is the body of a ping-mode delivery: it says that events are
+// waiting and where, and the receiver lists them through the API.
+type PingNotice struct {
+	// WebhookID is the endpoint's ID.
+	WebhookID string      `json:"webhookId"`
+	Locator   PingLocator `json:"locator"`
+}
+
+// PingLocator tells a ping receiver where its events are.
+type PingLocator struct {
+	// AccountID is the tenant's ID.
+	AccountID string `json:"accountId"`
+	// EventIDs are the events this ping announces, oldest first; list them
+	// with GET /api/v1/events/{id}, or all of the endpoint's deliveries
+	// with GET /api/v1/deliveries?endpoint_id=.
+	EventIDs  []string `json:"eventIds"`
+	Timestamp string   `json:"timestamp"`
+}
+
+// send makes one request carrying jobs (all of one endpoint) and returns
+// each job's result, and a reason when the answer disables the endpoint.
+func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
+	ep := jobs[0].endpoint
+	now := d.Clock.Now()
+	req, body, err := d.request(ctx, jobs, now)
+	var (
+		resp    *Response
+		sendErr error
+	)
+	if err == nil {
+		resp, sendErr = d.Client.Send(ctx, req, SendOptions{
+			Timeout:       time.Duration(ep.TimeoutSeconds) * time.Second,
+			SkipTLSVerify: !ep.VerifyTLS,
+		})
+	} else {
+		sendErr = fmt.Errorf("could not build the request: %w", err)
+	}
+
+	attempt := hookd.Attempt{
+		EndpointID: ep.ID,
+		TenantID:   ep.TenantID,
+		URL:        ep.TargetURL(),
+		CreatedAt:  now,
+	}
+	if req != nil {
+		attempt.RequestHeaders = req.Header
+		attempt.RequestBody = storable(body)
+	}
+	if resp != nil {
+		attempt.ResponseStatus = resp.StatusCode
+		attempt.ResponseHeaders = resp.Header
+		attempt.ResponseBody = storable(resp.Body)
+		attempt.Duration = resp.Duration
+	}
+	if sendErr != nil {
+		attempt.Error = sendErr.Error()
+	}
+
+	// The outcome, the same for every job of the request.
+	var (
+		disable   string
+		retryable bool
+	)
+	switch {
+	case sendErr == nil && resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case sendErr == nil && resp.StatusCode == http.StatusGone:
+		disable = "the endpoint answered 410 Gone"
+	default:
+		retryable = true
+	}
+	var retryAfter time.Duration
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		retryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
+	}
+
+	results := make([]result, len(jobs))
+	for i, j := range jobs {
+		a := attempt
+		a.ID = hookd.NewID(hookd.PrefixAttempt)
+		a.DeliveryID = j.delivery.ID
+		r := result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, RunAt: now}}
+		switch {
+		case disable != "":
+			r.State = hookd.DeliveryHeld
+			r.disable = disable
+		case !retryable:
+			r.State = hookd.DeliverySucceeded
+		default:
+			inRound := j.delivery.Attempts + 1 - j.delivery.RoundStart
+			if next, ok := d.Retry.Next(inRound, now, retryAfter); ok {
+				r.State, r.RunAt = hookd.DeliveryPending, next
+			} else {
+				r.State = hookd.DeliveryFailed
+				r.disable = fmt.Sprintf("delivery %s failed %d attempts in a row, the last: %s",
+					j.delivery.ID, inRound, outcome(resp, sendErr))
+			}
+		}
+		if r.disable != "" {
+			disable = r.disable
+		}
+		results[i] = r
+	}
+	return results, disable
+}
+
+// outcome describes a failed attempt in a few words.
+func outcome(resp *Response, err error) string {
+	switch {
+	case errors.Is(err, ErrDestinationRefused):
+		return "the destination address is not allowed"
+	case errors.Is(err, ErrTimeout):
+		return "no answer in time"
+	case err != nil:
+		return err.Error()
+	default:
+		return fmt.Sprintf("HTTP %d", resp.StatusCode)
+	}
+}
+
+// request builds the signed request carrying jobs, and its body.
+func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time) (*http.Request, []byte, error) {
+	ep := jobs[0].endpoint
+	body, contentType, msgID, err := renderJobs(jobs, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.TargetURL(), bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	for name, value := range ep.Headers {
+		req.Header.Set(name, value)
+	}
+	if ep.VerificationKey != "" {
+		header := ep.VerificationKeyHeader
+		if header == "" {
+			header = hookd.DefaultVerificationKeyHeader
+		}
+		req.Header.Set(header, ep.VerificationKey)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", d.UserAgent)
+	if err := SetSignatureHeaders(req.Header, msgID, now, body, jobs[0].secrets); err != nil {
+		return nil, nil, err
+	}
+	return req, body, nil
+}
+
+// renderJobs renders the body of a request carrying jobs and returns it with
+// its content type and webhook-id: the event's ID for one event, so it is
+// the same across retries; the first delivery's ID for a batch or a ping.
+func renderJobs(jobs []*job, now time.Time) (body []byte, contentType, msgID string, err error) {
+	ep := jobs[0].endpoint
+	if ep.Mode == hookd.ModePing {
+		notice := PingNotice{WebhookID: ep.ID, Locator: PingLocator{
+			AccountID: ep.TenantID,
+			Timestamp: now.UTC().Format(time.RFC3339Nano),
+		}}
+		for _, j := range jobs {
+			notice.Locator.EventIDs = append(notice.Locator.EventIDs, j.event.ID)
+		}
+		body, err := json.Marshal(notice)
+		return body, ContentTypeJSON, jobs[0].delivery.ID, err
+	}
+	msgs := make([]Message, len(jobs))
+	for i, j := range jobs {
+		msgs[i] = Message{ID: j.event.ID, Type: j.event.Type, Timestamp: j.event.Timestamp, Data: j.event.Data}
+	}
+	batch := ep.MaxEventsPerRequest > 1
+	msgID = jobs[0].event.ID
+	if batch {
+		msgID = jobs[0].delivery.ID
+	}
+	if ep.Format == hookd.FormatXML {
+		body, err = RenderXML(msgs, batch)
+		return body, ContentTypeXML, msgID, err
+	}
+	body, err = RenderJSON(msgs, batch)
+	return body, ContentTypeJSON, msgID, err
+}
+
+// storable returns b as a string fit to store: at most hookd.MaxStoredBody
+// bytes, valid UTF-8, no NUL.
+func storable(b []byte) string {
+	if len(b) > hookd.MaxStoredBody {
+		b = b[:hookd.MaxStoredBody]
+	}
+	s := string(b)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}

@@ -1,0 +1,449 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+var _ hookd.DeliveryStore = (*Store)(nil)
+
+// deliveryInsertColumns are the columns a new delivery is inserted with; the
+// others start at their defaults.
+const deliveryInsertColumns = "id, tenant_id, event_id, endpoint_id, event_type, state, attempts, run_at, lease_until, created_at, updated_at"
+
+const deliveryColumns = deliveryInsertColumns + ", round_start, last_attempt_at, last_status, last_error"
+
+// deliveries are the tenants' deliveries; lists add the tenant's condition.
+var deliveries = &table[*hookd.Delivery]{
+	name:    "deliveries",
+	columns: deliveryColumns,
+	sorts: []sortColumn{
+		{field: "created_at", column: "created_at", kind: sortTime},
+		{field: "last_attempt_at", column: "last_attempt_at", kind: sortNullTime},
+		{field: "event_type", column: "event_type", kind: sortText},
+		{field: "state", column: "state", kind: sortText},
+	},
+	search: []string{"id", "event_id", "event_type", "endpoint_id"},
+	scan:   scanDelivery,
+}
+
+func scanDelivery(sc scanner, extra ...any) (*hookd.Delivery, error) {
+	var (
+		d                       hookd.Delivery
+		state                   string
+		runAt, created, updated timeValue
+		lease, lastAttempt      timeValue
+	)
+	dest := []any{&d.ID, &d.TenantID, &d.EventID, &d.EndpointID, &d.EventType, &state, &d.Attempts,
+		&runAt, &lease, &created, &updated, &d.RoundStart, &lastAttempt, &d.LastStatus, &d.LastError}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	d.State = hookd.DeliveryState(state)
+	d.RunAt = runAt.Time
+	d.LeaseUntil = lease.ptr()
+	d.CreatedAt = created.Time
+	d.UpdatedAt = updated.Time
+	d.LastAttemptAt = lastAttempt.ptr()
+	return &d, nil
+}
+
+// queryDeliveries runs q and scans every row as a delivery.
+func queryDeliveries(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, op, query string, args ...any) ([]*hookd.Delivery, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	defer rows.Close()
+	ds := []*hookd.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, interpretError(err, op, "delivery")
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	return ds, nil
+}
+
+// placeholders returns n comma-separated ? placeholders.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// ClaimDeliveries marks up to limit pending deliveries due at now, of enabled
+// endpoints not in exclude, running until leaseUntil, and returns them. On
+// PostgreSQL the rows are locked with SKIP LOCKED, so instances sharing the
+// database never claim the same delivery; on SQLite the single write
+// connection serializes claims.
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*hookd.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	args := []any{"running", s.d.time(leaseUntil), s.d.time(now), "pending", s.d.time(now), true}
+	notIn := ""
+	if len(exclude) > 0 {
+		notIn = " AND d.endpoint_id NOT IN (" + placeholders(len(exclude)) + ")"
+		for _, id := range exclude {
+			args = append(args, id)
+		}
+	}
+	args = append(args, limit)
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " FOR UPDATE OF d SKIP LOCKED"
+	}
+	q := "UPDATE deliveries SET state = ?, lease_until = ?, updated_at = ? WHERE id IN (" +
+		"SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id" +
+		" WHERE d.state = ? AND d.run_at <= ? AND e.enabled = ?" + notIn +
+		" ORDER BY d.run_at, d.id LIMIT ?" + lock + ") RETURNING " + deliveryColumns
+	ds, err := queryDeliveries(ctx, s.db, "claim deliveries", s.d.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING keeps no order; IDs are UUIDv7, so this is creation order
+	// among deliveries due together.
+	slices.SortFunc(ds, func(a, b *hookd.Delivery) int {
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return ds, nil
+}
+
+// ReleaseExpiredLeases makes running deliveries whose lease ended before now
+// pending again, due at once: their worker died or lost its way.
+func (s *Store) ReleaseExpiredLeases(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.d.rebind(
+		"UPDATE deliveries SET state = ?, lease_until = NULL, run_at = ?, updated_at = ? WHERE state = ? AND lease_until < ?"),
+		"pending", s.d.time(now), s.d.time(now), "running", s.d.time(now))
+	return affected(res, err, "release expired leases")
+}
+
+// NextDeliveryDue returns the earliest run_at of a pending delivery of an
+// enabled endpoint, or nil when there is none.
+func (s *Store) NextDeliveryDue(ctx context.Context) (*time.Time, error) {
+	var next timeValue
+	err := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT min(d.run_at) FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"+
+		" WHERE d.state = ? AND e.enabled = ?"), "pending", true).Scan(&next)
+	if err != nil {
+		return nil, interpretError(err, "next delivery due", "delivery")
+	}
+	return next.ptr(), nil
+}
+
+// EventsByID returns the events with the given IDs, of any tenant; unknown
+// IDs are left out.
+func (s *Store) EventsByID(ctx context.Context, ids []string) ([]*hookd.Event, error) {
+	const op = "events by id"
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
+	if err != nil {
+		return nil, interpretError(err, op, "event")
+	}
+	defer rows.Close()
+	var es []*hookd.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, interpretError(err, op, "event")
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, "event")
+	}
+	return es, nil
+}
+
+// EndpointsByID returns the endpoints with the given IDs, of any tenant;
+// unknown IDs are left out.
+func (s *Store) EndpointsByID(ctx context.Context, ids []string) ([]*hookd.Endpoint, error) {
+	const op = "endpoints by id"
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
+	if err != nil {
+		return nil, interpretError(err, op, "endpoint")
+	}
+	defer rows.Close()
+	var es []*hookd.Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, interpretError(err, op, "endpoint")
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, "endpoint")
+	}
+	return es, nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+const attemptColumns = "id, tenant_id, delivery_id, endpoint_id, url, request_headers, request_body, response_status, response_headers, response_body, duration_us, error, created_at"
+
+// RecordDeliveries stores what workers did, in one transaction: each
+// attempt, each delivery's next state (only while it is still running, so a
+// delivery whose lease expired and was claimed again is not moved back), the
+// endpoints' last_triggered_at, and the endpoints to disable, whose pending
+// deliveries become held.
+func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
+	const op = "record deliveries"
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	defer tx.Rollback()
+
+	insertAttempt, err := tx.PrepareContext(ctx, s.d.rebind("INSERT INTO attempts ("+attemptColumns+") SELECT "+
+		placeholders(13)+" WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)"))
+	if err != nil {
+		return interpretError(err, op, "attempt")
+	}
+	defer insertAttempt.Close()
+	updateDelivery, err := tx.PrepareContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
+		" attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?"+
+		" WHERE id = ? AND state = ?"))
+	if err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	defer updateDelivery.Close()
+
+	for _, r := range results {
+		a := r.Attempt
+		if a == nil {
+			// Not sent: only the state moves.
+			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
+				" updated_at = ? WHERE id = ? AND state = ?"), string(r.State), s.d.time(r.RunAt), s.d.time(r.RunAt),
+				r.DeliveryID, "running"); err != nil {
+				return interpretError(err, op, "delivery")
+			}
+			continue
+		}
+		reqHeaders, err := json.Marshal(headersOrEmpty(a.RequestHeaders))
+		if err != nil {
+			return fmt.Errorf("%s: request headers: %w", op, err)
+		}
+		respHeaders, err := json.Marshal(headersOrEmpty(a.ResponseHeaders))
+		if err != nil {
+			return fmt.Errorf("%s: response headers: %w", op, err)
+		}
+		if _, err := updateDelivery.ExecContext(ctx, string(r.State), s.d.time(r.RunAt), s.d.time(a.CreatedAt),
+			a.ResponseStatus, a.Error, s.d.time(a.CreatedAt), r.DeliveryID, "running"); err != nil {
+			return interpretError(err, op, "delivery")
+		}
+		if _, err := insertAttempt.ExecContext(ctx, a.ID, a.TenantID, r.DeliveryID, a.EndpointID, a.URL, string(reqHeaders),
+			a.RequestBody, a.ResponseStatus, string(respHeaders), a.ResponseBody, a.Duration.Microseconds(), a.Error,
+			s.d.time(a.CreatedAt), r.DeliveryID); err != nil {
+			return interpretError(err, op, "attempt")
+		}
+	}
+	for _, e := range endpoints {
+		at := s.d.time(e.TriggeredAt)
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET last_triggered_at = ?"+
+			" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, e.EndpointID, at); err != nil {
+			return interpretError(err, op, "endpoint")
+		}
+		if e.DisableReason == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?,"+
+			" updated_at = ? WHERE id = ? AND enabled = ?"), false, e.DisableReason, at, at, e.EndpointID, true); err != nil {
+			return interpretError(err, op, "endpoint")
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
+			"held", at, e.EndpointID, "pending"); err != nil {
+			return interpretError(err, op, "delivery")
+		}
+	}
+	return interpretError(tx.Commit(), op, "delivery")
+}
+
+func headersOrEmpty(h map[string][]string) map[string][]string {
+	if h == nil {
+		return map[string][]string{}
+	}
+	return h
+}
+
+// Delivery returns a delivery of the tenant. Returns ENOTFOUND if none.
+func (s *Store) Delivery(ctx context.Context, tenantID, id string) (*hookd.Delivery, error) {
+	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+deliveryColumns+" FROM deliveries WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	d, err := scanDelivery(row)
+	if err != nil {
+		return nil, interpretError(err, "delivery", "delivery")
+	}
+	return d, nil
+}
+
+// ListDeliveries returns a page of the tenant's deliveries that match f.
+// Sort fields: created_at, last_attempt_at, event_type, state. Query
+// searches the delivery, event and endpoint IDs and the event type.
+func (s *Store) ListDeliveries(ctx context.Context, tenantID string, f hookd.DeliveryFilter, p hookd.ListParams) (hookd.Page[*hookd.Delivery], error) {
+	where := []string{"tenant_id = ?"}
+	args := []any{tenantID}
+	add := func(cond string, arg any) {
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	if f.EndpointID != "" {
+		add("endpoint_id = ?", f.EndpointID)
+	}
+	if f.EventType != "" {
+		add("event_type = ?", f.EventType)
+	}
+	if f.EventID != "" {
+		add("event_id = ?", f.EventID)
+	}
+	if f.State != "" {
+		add("state = ?", string(f.State))
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= ?", s.d.time(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("created_at < ?", s.d.time(f.Until))
+	}
+	return list(ctx, s, deliveries, p, where, args...)
+}
+
+// ListAttempts returns every attempt of a delivery of the tenant, oldest
+// first; none for an unknown delivery.
+func (s *Store) ListAttempts(ctx context.Context, tenantID, deliveryID string) ([]*hookd.Attempt, error) {
+	const op = "list attempts"
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+attemptColumns+
+		" FROM attempts WHERE tenant_id = ? AND delivery_id = ? ORDER BY created_at, id"), tenantID, deliveryID)
+	if err != nil {
+		return nil, interpretError(err, op, "attempt")
+	}
+	defer rows.Close()
+	as := []*hookd.Attempt{}
+	for rows.Next() {
+		var (
+			a                       hookd.Attempt
+			reqHeaders, respHeaders string
+			durationMicros          int64
+			created                 timeValue
+		)
+		if err := rows.Scan(&a.ID, &a.TenantID, &a.DeliveryID, &a.EndpointID, &a.URL, &reqHeaders, &a.RequestBody,
+			&a.ResponseStatus, &respHeaders, &a.ResponseBody, &durationMicros, &a.Error, &created); err != nil {
+			return nil, interpretError(err, op, "attempt")
+		}
+		if err := json.Unmarshal([]byte(reqHeaders), &a.RequestHeaders); err != nil {
+			return nil, fmt.Errorf("%s: request headers of %s: %w", op, a.ID, err)
+		}
+		if err := json.Unmarshal([]byte(respHeaders), &a.ResponseHeaders); err != nil {
+			return nil, fmt.Errorf("%s: response headers of %s: %w", op, a.ID, err)
+		}
+		a.Duration = time.Duration(durationMicros) * time.Microsecond
+		a.CreatedAt = created.Time
+		as = append(as, &a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, "attempt")
+	}
+	return as, nil
+}
+
+// stateForEndpoint is an SQL expression for the state a delivery that is
+// sent again takes: pending when its endpoint is enabled, held otherwise.
+const stateForEndpoint = "CASE WHEN (SELECT enabled FROM endpoints WHERE endpoints.id = deliveries.endpoint_id) = ? THEN 'pending' ELSE 'held' END"
+
+// ResendDelivery starts a new round of a delivery of the tenant, due at
+// now: pending, or held while its endpoint is disabled. Returns ENOTFOUND
+// if none, ECONFLICT if it is being sent right now.
+func (s *Store) ResendDelivery(ctx context.Context, tenantID, id string, now time.Time) (*hookd.Delivery, error) {
+	const op = "resend delivery"
+	ds, err := queryDeliveries(ctx, s.db, op, s.d.rebind("UPDATE deliveries SET state = "+stateForEndpoint+
+		", run_at = ?, round_start = attempts, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> ? RETURNING "+deliveryColumns),
+		true, s.d.time(now), s.d.time(now), tenantID, id, "running")
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		if _, err := s.Delivery(ctx, tenantID, id); err != nil {
+			return nil, err
+		}
+		return nil, hookd.Errorf(hookd.ECONFLICT, "The delivery is being sent right now; resend it once this attempt is recorded.")
+	}
+	return ds[0], nil
+}
+
+// RecoverDeliveries starts a new round, due at now, of every failed
+// delivery of the tenant's endpoint created at or after since, and returns
+// how many.
+func (s *Store) RecoverDeliveries(ctx context.Context, tenantID, endpointID string, since, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = "+stateForEndpoint+
+		", run_at = ?, round_start = attempts, updated_at = ? WHERE tenant_id = ? AND endpoint_id = ? AND state = ? AND created_at >= ?"),
+		true, s.d.time(now), s.d.time(now), tenantID, endpointID, "failed", s.d.time(since))
+	return affected(res, err, "recover deliveries")
+}
+
+// HoldDeliveries makes the pending deliveries of an endpoint held.
+func (s *Store) HoldDeliveries(ctx context.Context, endpointID string, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
+		"held", s.d.time(now), endpointID, "pending")
+	return affected(res, err, "hold deliveries")
+}
+
+// ReleaseHeldDeliveries makes the held deliveries of an endpoint pending,
+// due at now, each in a new round of retries.
+func (s *Store) ReleaseHeldDeliveries(ctx context.Context, endpointID string, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
+		" WHERE endpoint_id = ? AND state = ?"), "pending", s.d.time(now), s.d.time(now), endpointID, "held")
+	return affected(res, err, "release held deliveries")
+}
+
+// PruneHistory deletes up to limit events created before before, none of
+// whose deliveries still waits (pending, running or held), with their
+// deliveries and attempts, and returns how many events it deleted.
+func (s *Store) PruneHistory(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?"+
+		" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state IN (?, ?, ?))"+
+		" ORDER BY e.created_at LIMIT ?)"), s.d.time(before), "pending", "running", "held", limit)
+	n, err := affected(res, err, "prune history")
+	if err != nil {
+		return 0, err
+	}
+	// Idempotency keys answer for a day only; older ones are dead weight.
+	_, err = s.db.ExecContext(ctx, s.d.rebind("DELETE FROM idempotency_keys WHERE created_at < ?"),
+		s.d.time(before.Add(-hookd.IdempotencyWindow)))
+	return n, interpretError(err, "prune idempotency keys", "idempotency key")
+}
+
+// affected returns the rows res affected.
+func affected(res sql.Result, err error, op string) (int, error) {
+	if err != nil {
+		return 0, interpretError(err, op, "delivery")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, interpretError(err, op, "delivery")
+	}
+	return int(n), nil
+}
