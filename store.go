@@ -234,8 +234,12 @@ type DeliveryStore interface {
 	// another sharing the database, never get the same delivery.
 	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*Delivery, error)
 	// ReleaseExpiredLeases makes running deliveries whose lease ended
-	// before now pending and due at now, and returns how many.
-	ReleaseExpiredLeases(ctx context.Context, now time.Time) (int, error)
+	// before expiredBefore pending and due at now, and returns how many.
+	// Rows another caller is updating are left for a later call.
+	ReleaseExpiredLeases(ctx context.Context, expiredBefore, now time.Time) (int, error)
+	// ExtendLeases moves the lease of those of the given running
+	// deliveries that are still running to until.
+	ExtendLeases(ctx context.Context, ids []string, until time.Time) error
 	// NextDeliveryDue returns the earliest RunAt of a pending delivery of
 	// an enabled endpoint, or nil if there is none.
 	NextDeliveryDue(ctx context.Context) (*time.Time, error)

@@ -14,7 +14,7 @@ const (
 	DefaultConcurrency         = 256
 	DefaultEndpointConcurrency = 16
 	DefaultClaimBatch          = 256
-	DefaultLease               = 2 * time.Minute
+	DefaultLease               = time.Minute
 	DefaultPollInterval        = time.Second
 	// recordBatch is the most results stored in one transaction.
 	recordBatch = 512
@@ -57,9 +57,10 @@ type Dispatcher struct {
 	EndpointConcurrency int
 	// ClaimBatch is the most deliveries claimed at once. Default 256.
 	ClaimBatch int
-	// Lease is how long a claim lasts: a delivery still running after it
-	// (its process died) is claimed again. It must outlast the longest
-	// endpoint timeout and the wait in memory. Default 2 minutes.
+	// Lease is how long a claim lasts unless renewed: the dispatcher renews
+	// the claims it holds every Lease/3, so a delivery still running after
+	// its lease belongs to a process that died, and is claimed again.
+	// Default 1 minute.
 	Lease time.Duration
 	// PollInterval is the longest the dispatcher sleeps without looking for
 	// due deliveries: new deliveries of this process wake it at once (see
@@ -80,7 +81,8 @@ type Dispatcher struct {
 	sem      chan struct{}
 
 	mu        sync.Mutex
-	inFlight  int // deliveries claimed and not yet recorded
+	inFlight  int                 // deliveries claimed and not yet recorded
+	claimed   map[string]struct{} // their IDs
 	endpoints map[string]*endpointQueue
 	sendersWG sync.WaitGroup
 }
@@ -132,6 +134,7 @@ func (d *Dispatcher) init() {
 		d.results = make(chan []result, d.Concurrency)
 		d.sem = make(chan struct{}, d.Concurrency)
 		d.endpoints = map[string]*endpointQueue{}
+		d.claimed = map[string]struct{}{}
 	})
 }
 
@@ -153,8 +156,8 @@ func (d *Dispatcher) maxInFlight() int { return 4 * d.ClaimBatch }
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.init()
 	if d.ReleaseLeasesOnStart {
-		never := d.Clock.Now().Add(100 * 365 * 24 * time.Hour)
-		if n, err := d.Store.ReleaseExpiredLeases(ctx, never); err != nil {
+		now := d.Clock.Now()
+		if n, err := d.Store.ReleaseExpiredLeases(ctx, now.Add(100*365*24*time.Hour), now); err != nil {
 			return err
 		} else if n > 0 {
 			d.Log.Info("resuming deliveries claimed before a restart", "deliveries", n)
@@ -172,8 +175,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		now := d.Clock.Now()
 		if !now.Before(nextSweep) {
+			d.extendLeases(ctx, now)
 			d.releaseExpiredLeases(ctx, now)
-			nextSweep = now.Add(d.Lease / 4)
+			nextSweep = now.Add(d.Lease / 3)
 		}
 		full, err := d.claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
@@ -195,10 +199,27 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
+// extendLeases renews the claims on every delivery this dispatcher holds
+// (queued or being sent), so that only a dispatcher that died loses them.
+func (d *Dispatcher) extendLeases(ctx context.Context, now time.Time) {
+	d.mu.Lock()
+	ids := make([]string, 0, len(d.claimed))
+	for id := range d.claimed {
+		ids = append(ids, id)
+	}
+	d.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := d.Store.ExtendLeases(ctx, ids, now.Add(d.Lease)); err != nil && ctx.Err() == nil {
+		d.Log.Error("extend leases", "err", err)
+	}
+}
+
 // releaseExpiredLeases returns to pending the deliveries whose claim
 // expired, logging what it does.
 func (d *Dispatcher) releaseExpiredLeases(ctx context.Context, now time.Time) {
-	n, err := d.Store.ReleaseExpiredLeases(ctx, now)
+	n, err := d.Store.ReleaseExpiredLeases(ctx, now, now)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		d.Log.Error("release expired leases", "err", err)
@@ -225,7 +246,7 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (full bool, err e
 	room := min(d.ClaimBatch, d.maxInFlight()-d.inFlight)
 	var busy []string
 	for id, q := range d.endpoints {
-		if len(q.jobs) >= d.endpointBacklog() {
+		if len(q.jobs) > 0 && len(q.jobs) >= d.endpointBacklog(q.jobs[0].endpoint) {
 			busy = append(busy, id)
 		}
 	}
@@ -243,16 +264,20 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (full bool, err e
 		return false, err
 	}
 	d.mu.Lock()
-	d.inFlight += len(ds)
+	d.inFlight += len(jobs)
+	for _, j := range jobs {
+		d.claimed[j.delivery.ID] = struct{}{}
+	}
 	d.mu.Unlock()
 	d.enqueue(ctx, jobs)
 	return len(ds) == room, nil
 }
 
 // endpointBacklog is how many claimed jobs an endpoint may have waiting
-// before no more are claimed for it.
-func (d *Dispatcher) endpointBacklog() int {
-	return 4 * d.EndpointConcurrency * hookd.MaxEventsPerRequestLimit / 10
+// before no more are claimed for it: two requests' worth per sender, so a
+// slow endpoint keeps little claimed work from the other instances.
+func (d *Dispatcher) endpointBacklog(e *hookd.Endpoint) int {
+	return 2 * d.EndpointConcurrency * perRequest(e)
 }
 
 // prepare loads the events and endpoints of claimed deliveries and opens
@@ -306,11 +331,6 @@ func (d *Dispatcher) prepare(ctx context.Context, ds []*hookd.Delivery) ([]*job,
 		}
 		jobs = append(jobs, &job{delivery: dl, event: ev, endpoint: ep.endpoint, secrets: ep.secrets})
 	}
-	if gone := len(ds) - len(jobs); gone > 0 {
-		d.mu.Lock()
-		d.inFlight -= gone
-		d.mu.Unlock()
-	}
 	return jobs, nil
 }
 
@@ -328,7 +348,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, jobs []*job) {
 		q.jobs = append(q.jobs, j)
 	}
 	for id, q := range d.endpoints {
-		for q.senders < d.EndpointConcurrency && len(q.jobs) > q.senders*max(1, perRequest(q.jobs[0].endpoint)) {
+		for q.senders < d.EndpointConcurrency && len(q.jobs) > 0 && len(q.jobs) > q.senders*perRequest(q.jobs[0].endpoint) {
 			q.senders++
 			d.sendersWG.Add(1)
 			go d.sender(ctx, id)
@@ -463,6 +483,9 @@ func (d *Dispatcher) record(results []result) {
 	}
 	d.mu.Lock()
 	d.inFlight -= len(results)
+	for _, r := range results {
+		delete(d.claimed, r.DeliveryID)
+	}
 	d.mu.Unlock()
 	d.Wake() // room for more
 }

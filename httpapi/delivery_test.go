@@ -84,7 +84,7 @@ func TestDeliveryAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		etWantProblem(t, h.do("POST", "/api/v1/deliveries/"+id+"/resend", acme, nil), http.StatusConflict, httpapi.TypeConflict, "", "")
-		if _, err := s.ReleaseExpiredLeases(context.Background(), now.Add(time.Hour)); err != nil {
+		if _, err := s.ReleaseExpiredLeases(context.Background(), now.Add(time.Hour), now); err != nil {
 			t.Fatal(err)
 		}
 		var resent dlDelivery

@@ -47,7 +47,7 @@ func scanAccessToken(sc scanner, extra ...any) (*hookd.AccessToken, error) {
 // UTC, as stored. Returns ECONFLICT if a token has its hash, and ENOTFOUND if
 // its tenant, or its OAuth client within the tenant, does not exist.
 func (s *Store) CreateAccessToken(ctx context.Context, t *hookd.AccessToken) error {
-	_, err := s.db.ExecContext(ctx, s.d.rebind("INSERT INTO access_tokens ("+accessTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	_, err := s.exec(ctx, s.d.rebind("INSERT INTO access_tokens ("+accessTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		t.ID, t.TenantID, t.Name, t.Prefix, nullBytes(t.Hash), s.d.time(t.CreatedAt), s.d.nullTime(t.LastUsedAt),
 		nullString(t.OAuthClientID), s.d.nullTime(t.ExpiresAt))
 	if err != nil {
@@ -62,7 +62,7 @@ func (s *Store) CreateAccessToken(ctx context.Context, t *hookd.AccessToken) err
 // AccessTokenByHash returns the token with the given hash, named or issued
 // to an OAuth client, expired or not. Returns ENOTFOUND if none.
 func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (*hookd.AccessToken, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+accessTokenColumns+" FROM access_tokens WHERE hash = ?"), nullBytes(hash))
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+accessTokenColumns+" FROM access_tokens WHERE hash = ?"), nullBytes(hash))
 	t, err := scanAccessToken(row)
 	if err != nil {
 		return nil, interpretError(err, "access token by hash", "access token")
@@ -72,7 +72,7 @@ func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (*hookd.Acce
 
 // AccessToken returns a named token of the tenant. Returns ENOTFOUND if none.
 func (s *Store) AccessToken(ctx context.Context, tenantID, id string) (*hookd.AccessToken, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind(
+	row := s.queryRowRead(ctx, s.d.rebind(
 		"SELECT "+accessTokenColumns+" FROM access_tokens WHERE tenant_id = ? AND id = ? AND oauth_client_id IS NULL"), tenantID, id)
 	t, err := scanAccessToken(row)
 	if err != nil {
@@ -90,7 +90,7 @@ func (s *Store) ListAccessTokens(ctx context.Context, tenantID string, p hookd.L
 
 // RenameAccessToken renames a named token. Returns ENOTFOUND if none.
 func (s *Store) RenameAccessToken(ctx context.Context, tenantID, id, name string) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind(
+	res, err := s.exec(ctx, s.d.rebind(
 		"UPDATE access_tokens SET name = ? WHERE tenant_id = ? AND id = ? AND oauth_client_id IS NULL"), name, tenantID, id)
 	return interpretError(mustAffect(res, err), "rename access token", "access token")
 }
@@ -98,7 +98,7 @@ func (s *Store) RenameAccessToken(ctx context.Context, tenantID, id, name string
 // DeleteAccessToken deletes a token of the tenant, named or issued to an
 // OAuth client. Returns ENOTFOUND if none.
 func (s *Store) DeleteAccessToken(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM access_tokens WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	res, err := s.exec(ctx, s.d.rebind("DELETE FROM access_tokens WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	return interpretError(mustAffect(res, err), "delete access token", "access token")
 }
 
@@ -111,7 +111,7 @@ func (s *Store) TouchAccessToken(ctx context.Context, id string, t time.Time) er
 
 func (s *Store) touch(ctx context.Context, tbl, id string, t time.Time) error {
 	at := s.d.time(t)
-	_, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE "+tbl+
+	_, err := s.exec(ctx, s.d.rebind("UPDATE "+tbl+
 		" SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"), at, id, at)
 	return interpretError(err, "touch "+tbl, "credential")
 }
@@ -123,7 +123,7 @@ func (s *Store) DeleteExpiredAccessTokens(ctx context.Context, now time.Time, li
 	if limit <= 0 {
 		return 0, nil
 	}
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM access_tokens WHERE id IN (
+	res, err := s.exec(ctx, s.d.rebind(`DELETE FROM access_tokens WHERE id IN (
 		SELECT id FROM access_tokens WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?)`),
 		s.d.time(now), limit)
 	if err != nil {
@@ -167,7 +167,7 @@ func scanServiceAccount(sc scanner, extra ...any) (*hookd.ServiceAccount, error)
 // in UTC, as stored. Returns ECONFLICT if its email is taken on this
 // instance, and ENOTFOUND if its tenant does not exist.
 func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccount) error {
-	_, err := s.db.ExecContext(ctx, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
+	_, err := s.exec(ctx, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
 		a.ID, a.TenantID, a.Email, a.PasswordHash, s.d.time(a.CreatedAt), s.d.nullTime(a.LastUsedAt))
 	if err != nil {
 		return interpretError(err, "create service account", "service account")
@@ -180,7 +180,7 @@ func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccoun
 // ServiceAccountByEmail returns the account with the given email. Returns
 // ENOTFOUND if none.
 func (s *Store) ServiceAccountByEmail(ctx context.Context, email string) (*hookd.ServiceAccount, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+serviceAccountColumns+" FROM service_accounts WHERE email = ?"), email)
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+serviceAccountColumns+" FROM service_accounts WHERE email = ?"), email)
 	a, err := scanServiceAccount(row)
 	if err != nil {
 		return nil, interpretError(err, "service account by email", "service account")
@@ -191,7 +191,7 @@ func (s *Store) ServiceAccountByEmail(ctx context.Context, email string) (*hookd
 // ServiceAccount returns a service account of the tenant. Returns ENOTFOUND
 // if none.
 func (s *Store) ServiceAccount(ctx context.Context, tenantID, id string) (*hookd.ServiceAccount, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind(
+	row := s.queryRowRead(ctx, s.d.rebind(
 		"SELECT "+serviceAccountColumns+" FROM service_accounts WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	a, err := scanServiceAccount(row)
 	if err != nil {
@@ -209,7 +209,7 @@ func (s *Store) ListServiceAccounts(ctx context.Context, tenantID string, p hook
 // DeleteServiceAccount deletes an account of the tenant. Returns ENOTFOUND
 // if none.
 func (s *Store) DeleteServiceAccount(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM service_accounts WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	res, err := s.exec(ctx, s.d.rebind("DELETE FROM service_accounts WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	return interpretError(mustAffect(res, err), "delete service account", "service account")
 }
 
@@ -249,7 +249,7 @@ func scanOAuthClient(sc scanner, extra ...any) (*hookd.OAuthClient, error) {
 // CreateOAuthClient stores c; its time is rounded down to microseconds in
 // UTC, as stored. Returns ENOTFOUND if its tenant does not exist.
 func (s *Store) CreateOAuthClient(ctx context.Context, c *hookd.OAuthClient) error {
-	_, err := s.db.ExecContext(ctx, s.d.rebind("INSERT INTO oauth_clients ("+oauthClientColumns+") VALUES (?, ?, ?, ?, ?)"),
+	_, err := s.exec(ctx, s.d.rebind("INSERT INTO oauth_clients ("+oauthClientColumns+") VALUES (?, ?, ?, ?, ?)"),
 		c.ID, c.TenantID, c.Name, nullBytes(c.SecretHash), s.d.time(c.CreatedAt))
 	if err != nil {
 		return interpretError(err, "create OAuth client", "OAuth client")
@@ -265,7 +265,7 @@ func (s *Store) OAuthClient(ctx context.Context, tenantID, id string) (*hookd.OA
 	if tenantID != "" {
 		q, args = q+" AND tenant_id = ?", append(args, tenantID)
 	}
-	c, err := scanOAuthClient(s.rdb.QueryRowContext(ctx, s.d.rebind(q), args...))
+	c, err := scanOAuthClient(s.queryRowRead(ctx, s.d.rebind(q), args...))
 	if err != nil {
 		return nil, interpretError(err, "OAuth client", "OAuth client")
 	}
@@ -281,6 +281,6 @@ func (s *Store) ListOAuthClients(ctx context.Context, tenantID string, p hookd.L
 // DeleteOAuthClient deletes a client of the tenant and, by cascade, every
 // token issued to it. Returns ENOTFOUND if none.
 func (s *Store) DeleteOAuthClient(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM oauth_clients WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	res, err := s.exec(ctx, s.d.rebind("DELETE FROM oauth_clients WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	return interpretError(mustAffect(res, err), "delete OAuth client", "OAuth client")
 }

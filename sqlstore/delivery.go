@@ -55,11 +55,10 @@ func scanDelivery(sc scanner, extra ...any) (*hookd.Delivery, error) {
 	return &d, nil
 }
 
-// queryDeliveries runs q and scans every row as a delivery.
-func queryDeliveries(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, op, query string, args ...any) ([]*hookd.Delivery, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+// queryDeliveries runs query with q and scans every row as a delivery.
+func queryDeliveries(ctx context.Context, q func(context.Context, string, ...any) (*sql.Rows, error),
+	op, query string, args ...any) ([]*hookd.Delivery, error) {
+	rows, err := q(ctx, query, args...)
 	if err != nil {
 		return nil, interpretError(err, op, "delivery")
 	}
@@ -109,7 +108,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 		"SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id" +
 		" WHERE d.state = ? AND d.run_at <= ? AND e.enabled = ?" + notIn +
 		" ORDER BY d.run_at, d.id LIMIT ?" + lock + ") RETURNING " + deliveryColumns
-	ds, err := queryDeliveries(ctx, s.db, "claim deliveries", s.d.rebind(q), args...)
+	ds, err := queryDeliveries(ctx, s.queryWrite, "claim deliveries", q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,20 +123,47 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 	return ds, nil
 }
 
-// ReleaseExpiredLeases makes running deliveries whose lease ended before now
-// pending again, due at once: their worker died or lost its way.
-func (s *Store) ReleaseExpiredLeases(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.d.rebind(
-		"UPDATE deliveries SET state = ?, lease_until = NULL, run_at = ?, updated_at = ? WHERE state = ? AND lease_until < ?"),
-		"pending", s.d.time(now), s.d.time(now), "running", s.d.time(now))
+// ReleaseExpiredLeases makes running deliveries whose lease ended before
+// expiredBefore pending again, due at now: their worker died or lost its
+// way. On PostgreSQL rows being updated elsewhere are skipped, so a release
+// never deadlocks with a worker recording results.
+func (s *Store) ReleaseExpiredLeases(ctx context.Context, expiredBefore, now time.Time) (int, error) {
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	res, err := s.exec(ctx, "UPDATE deliveries SET state = ?, lease_until = NULL, run_at = ?, updated_at = ? WHERE id IN ("+
+		"SELECT id FROM deliveries WHERE state = ? AND lease_until < ?"+lock+")",
+		"pending", s.d.time(now), s.d.time(now), "running", s.d.time(expiredBefore))
 	return affected(res, err, "release expired leases")
+}
+
+// ExtendLeases moves the lease of the given deliveries that are still
+// running to until. On PostgreSQL rows being recorded right now are
+// skipped (their lease no longer matters), so it never deadlocks with the
+// recorder.
+func (s *Store) ExtendLeases(ctx context.Context, ids []string, until time.Time) error {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " ORDER BY id FOR UPDATE SKIP LOCKED"
+	}
+	for chunk := range slices.Chunk(ids, 500) {
+		args := append([]any{s.d.time(until), "running"}, anys(chunk)...)
+		if _, err := s.exec(ctx, "UPDATE deliveries SET lease_until = ? WHERE id IN (SELECT id FROM deliveries WHERE state = ? AND id IN ("+
+			placeholders(len(chunk))+")"+lock+")", args...); err != nil {
+			return interpretError(err, "extend leases", "delivery")
+		}
+	}
+	return nil
 }
 
 // NextDeliveryDue returns the earliest run_at of a pending delivery of an
 // enabled endpoint, or nil when there is none.
 func (s *Store) NextDeliveryDue(ctx context.Context) (*time.Time, error) {
 	var next timeValue
-	err := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT min(d.run_at) FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"+
+	err := s.queryRowRead(ctx, s.d.rebind("SELECT min(d.run_at) FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"+
 		" WHERE d.state = ? AND e.enabled = ?"), "pending", true).Scan(&next)
 	if err != nil {
 		return nil, interpretError(err, "next delivery due", "delivery")
@@ -152,7 +178,7 @@ func (s *Store) EventsByID(ctx context.Context, ids []string) ([]*hookd.Event, e
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
+	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
 	if err != nil {
 		return nil, interpretError(err, op, "event")
 	}
@@ -178,7 +204,7 @@ func (s *Store) EndpointsByID(ctx context.Context, ids []string) ([]*hookd.Endpo
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
+	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
 	if err != nil {
 		return nil, interpretError(err, op, "endpoint")
 	}
@@ -207,6 +233,14 @@ func anys(ss []string) []any {
 
 const attemptColumns = "id, tenant_id, delivery_id, endpoint_id, url, request_headers, request_body, response_status, response_headers, response_body, duration_us, error, created_at"
 
+var (
+	insertAttemptQuery = "INSERT INTO attempts (" + attemptColumns + ") SELECT " +
+		placeholders(13) + " WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)"
+	updateDeliveryQuery = "UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL," +
+		" attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?" +
+		" WHERE id = ? AND state = ?"
+)
+
 // RecordDeliveries stores what workers did, in one transaction: each
 // attempt, each delivery's next state (only while it is still running, so a
 // delivery whose lease expired and was claimed again is not moved back), the
@@ -214,21 +248,25 @@ const attemptColumns = "id, tenant_id, delivery_id, endpoint_id, url, request_he
 // deliveries become held.
 func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
 	const op = "record deliveries"
+	// Rows are updated in ID order, so that recorders of several
+	// instances never deadlock.
+	results = slices.Clone(results)
+	slices.SortFunc(results, func(a, b hookd.DeliveryResult) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
+	if err := s.prepareAll(ctx, insertAttemptQuery, updateDeliveryQuery); err != nil {
+		return interpretError(err, op, "delivery")
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return interpretError(err, op, "delivery")
 	}
 	defer tx.Rollback()
 
-	insertAttempt, err := tx.PrepareContext(ctx, s.d.rebind("INSERT INTO attempts ("+attemptColumns+") SELECT "+
-		placeholders(13)+" WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)"))
+	insertAttempt, err := s.txStmt(ctx, tx, insertAttemptQuery)
 	if err != nil {
 		return interpretError(err, op, "attempt")
 	}
 	defer insertAttempt.Close()
-	updateDelivery, err := tx.PrepareContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
-		" attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?"+
-		" WHERE id = ? AND state = ?"))
+	updateDelivery, err := s.txStmt(ctx, tx, updateDeliveryQuery)
 	if err != nil {
 		return interpretError(err, op, "delivery")
 	}
@@ -293,7 +331,7 @@ func headersOrEmpty(h map[string][]string) map[string][]string {
 
 // Delivery returns a delivery of the tenant. Returns ENOTFOUND if none.
 func (s *Store) Delivery(ctx context.Context, tenantID, id string) (*hookd.Delivery, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+deliveryColumns+" FROM deliveries WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+deliveryColumns+" FROM deliveries WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	d, err := scanDelivery(row)
 	if err != nil {
 		return nil, interpretError(err, "delivery", "delivery")
@@ -336,7 +374,7 @@ func (s *Store) ListDeliveries(ctx context.Context, tenantID string, f hookd.Del
 // first; none for an unknown delivery.
 func (s *Store) ListAttempts(ctx context.Context, tenantID, deliveryID string) ([]*hookd.Attempt, error) {
 	const op = "list attempts"
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+attemptColumns+
+	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+attemptColumns+
 		" FROM attempts WHERE tenant_id = ? AND delivery_id = ? ORDER BY created_at, id"), tenantID, deliveryID)
 	if err != nil {
 		return nil, interpretError(err, op, "attempt")
@@ -379,8 +417,8 @@ const stateForEndpoint = "CASE WHEN (SELECT enabled FROM endpoints WHERE endpoin
 // if none, ECONFLICT if it is being sent right now.
 func (s *Store) ResendDelivery(ctx context.Context, tenantID, id string, now time.Time) (*hookd.Delivery, error) {
 	const op = "resend delivery"
-	ds, err := queryDeliveries(ctx, s.db, op, s.d.rebind("UPDATE deliveries SET state = "+stateForEndpoint+
-		", run_at = ?, round_start = attempts, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> ? RETURNING "+deliveryColumns),
+	ds, err := queryDeliveries(ctx, s.queryWrite, op, ("UPDATE deliveries SET state = " + stateForEndpoint +
+		", run_at = ?, round_start = attempts, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> ? RETURNING " + deliveryColumns),
 		true, s.d.time(now), s.d.time(now), tenantID, id, "running")
 	if err != nil {
 		return nil, err
@@ -398,7 +436,7 @@ func (s *Store) ResendDelivery(ctx context.Context, tenantID, id string, now tim
 // delivery of the tenant's endpoint created at or after since, and returns
 // how many.
 func (s *Store) RecoverDeliveries(ctx context.Context, tenantID, endpointID string, since, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = "+stateForEndpoint+
+	res, err := s.exec(ctx, s.d.rebind("UPDATE deliveries SET state = "+stateForEndpoint+
 		", run_at = ?, round_start = attempts, updated_at = ? WHERE tenant_id = ? AND endpoint_id = ? AND state = ? AND created_at >= ?"),
 		true, s.d.time(now), s.d.time(now), tenantID, endpointID, "failed", s.d.time(since))
 	return affected(res, err, "recover deliveries")
@@ -406,7 +444,7 @@ func (s *Store) RecoverDeliveries(ctx context.Context, tenantID, endpointID stri
 
 // HoldDeliveries makes the pending deliveries of an endpoint held.
 func (s *Store) HoldDeliveries(ctx context.Context, endpointID string, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
+	res, err := s.exec(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
 		"held", s.d.time(now), endpointID, "pending")
 	return affected(res, err, "hold deliveries")
 }
@@ -414,7 +452,7 @@ func (s *Store) HoldDeliveries(ctx context.Context, endpointID string, now time.
 // ReleaseHeldDeliveries makes the held deliveries of an endpoint pending,
 // due at now, each in a new round of retries.
 func (s *Store) ReleaseHeldDeliveries(ctx context.Context, endpointID string, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
+	res, err := s.exec(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
 		" WHERE endpoint_id = ? AND state = ?"), "pending", s.d.time(now), s.d.time(now), endpointID, "held")
 	return affected(res, err, "release held deliveries")
 }
@@ -423,7 +461,7 @@ func (s *Store) ReleaseHeldDeliveries(ctx context.Context, endpointID string, no
 // whose deliveries still waits (pending, running or held), with their
 // deliveries and attempts, and returns how many events it deleted.
 func (s *Store) PruneHistory(ctx context.Context, before time.Time, limit int) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?"+
+	res, err := s.exec(ctx, s.d.rebind("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?"+
 		" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state IN (?, ?, ?))"+
 		" ORDER BY e.created_at LIMIT ?)"), s.d.time(before), "pending", "running", "held", limit)
 	n, err := affected(res, err, "prune history")
@@ -431,7 +469,7 @@ func (s *Store) PruneHistory(ctx context.Context, before time.Time, limit int) (
 		return 0, err
 	}
 	// Idempotency keys answer for a day only; older ones are dead weight.
-	_, err = s.db.ExecContext(ctx, s.d.rebind("DELETE FROM idempotency_keys WHERE created_at < ?"),
+	_, err = s.exec(ctx, s.d.rebind("DELETE FROM idempotency_keys WHERE created_at < ?"),
 		s.d.time(before.Add(-hookd.IdempotencyWindow)))
 	return n, interpretError(err, "prune idempotency keys", "idempotency key")
 }

@@ -119,7 +119,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
+	_, err = s.exec(ctx, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
 		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
@@ -135,7 +135,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 
 // Endpoint returns an endpoint of the tenant. Returns ENOTFOUND if none.
 func (s *Store) Endpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	e, err := scanEndpoint(row)
 	if err != nil {
 		return nil, interpretError(err, "endpoint", "endpoint")
@@ -159,7 +159,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
+	res, err := s.exec(ctx, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
 		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
@@ -182,13 +182,13 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 // an endpoint that is gone.
 func (s *Store) TouchEndpoint(ctx context.Context, id string, t time.Time) error {
 	at := s.d.time(t)
-	_, err := s.db.ExecContext(ctx, s.d.rebind(
+	_, err := s.exec(ctx, s.d.rebind(
 		"UPDATE endpoints SET last_triggered_at = ? WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, id, at)
 	return interpretError(err, "touch endpoint", "endpoint")
 }
 
 // DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	res, err := s.exec(ctx, s.d.rebind("DELETE FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	return interpretError(mustAffect(res, err), "delete endpoint", "endpoint")
 }

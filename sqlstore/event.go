@@ -48,7 +48,7 @@ func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType str
 	const op = "subscribed endpoints"
 	// event_types is a JSON array of names; LIKE narrows, Subscribes decides.
 	pattern := "%" + escapeLike(`"`+eventType+`"`) + "%"
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+endpointColumns+
+	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+endpointColumns+
 		` FROM endpoints WHERE tenant_id = ? AND (all_event_types = ? OR event_types LIKE ? ESCAPE '\')`+
 		" ORDER BY created_at, id"), tenantID, true, pattern)
 	if err != nil {
@@ -71,6 +71,11 @@ func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType str
 	return es, nil
 }
 
+var (
+	insertEventQuery    = "INSERT INTO events (" + eventColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+	insertDeliveryQuery = "INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
 // PublishEvent stores e and its deliveries in one transaction, unless
 // e.IdempotencyKey was used by the tenant less than hookd.IdempotencyWindow
 // before e.CreatedAt: then it stores nothing and returns that event. The
@@ -78,6 +83,9 @@ func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType str
 // it. Times of e and the deliveries are rounded as stored.
 func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*hookd.Delivery) (*hookd.Event, error) {
 	const op = "publish event"
+	if err := s.prepareAll(ctx, insertEventQuery, insertDeliveryQuery); err != nil {
+		return nil, interpretError(err, op, "event")
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, interpretError(err, op, "event")
@@ -108,13 +116,16 @@ func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*
 		}
 	}
 
-	if _, err := tx.ExecContext(ctx, s.d.rebind("INSERT INTO events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)"),
-		e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp), e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
+	insertEvent, err := s.txStmt(ctx, tx, insertEventQuery)
+	if err != nil {
+		return nil, interpretError(err, op, "event")
+	}
+	defer insertEvent.Close()
+	if _, err := insertEvent.ExecContext(ctx, e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp), e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
 		return nil, interpretError(err, op, "event")
 	}
 	if len(deliveries) > 0 {
-		stmt, err := tx.PrepareContext(ctx, s.d.rebind("INSERT INTO deliveries ("+deliveryInsertColumns+
-			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+		stmt, err := s.txStmt(ctx, tx, insertDeliveryQuery)
 		if err != nil {
 			return nil, interpretError(err, op, "delivery")
 		}
@@ -148,7 +159,7 @@ func prefixed(p, columns string) string {
 
 // Event returns an event of the tenant. Returns ENOTFOUND if none.
 func (s *Store) Event(ctx context.Context, tenantID, id string) (*hookd.Event, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	e, err := scanEvent(row)
 	if err != nil {
 		return nil, interpretError(err, "event", "event")
@@ -169,7 +180,7 @@ func (s *Store) ListEvents(ctx context.Context, tenantID, eventType string, p ho
 // oldest first.
 func (s *Store) ListDeliveriesForEvent(ctx context.Context, tenantID, eventID string) ([]*hookd.Delivery, error) {
 	const op = "list deliveries for event"
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind("SELECT "+deliveryColumns+
+	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+deliveryColumns+
 		" FROM deliveries WHERE tenant_id = ? AND event_id = ? ORDER BY created_at, id"), tenantID, eventID)
 	if err != nil {
 		return nil, interpretError(err, op, "delivery")

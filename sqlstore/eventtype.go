@@ -127,7 +127,7 @@ func (s *Store) PutBuiltinEventTypes(ctx context.Context, ts []*hookd.EventType)
 // EventType returns the type of that name: the built-in one if there is
 // one, else the tenant's own. Returns ENOTFOUND if neither exists.
 func (s *Store) EventType(ctx context.Context, tenantID, name string) (*hookd.EventType, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+eventTypeColumns+
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+eventTypeColumns+
 		" FROM event_types WHERE name = ? AND (tenant_id = '' OR tenant_id = ?) ORDER BY tenant_id LIMIT 1"), name, tenantID)
 	t, err := scanEventType(row)
 	if err != nil {
@@ -147,7 +147,7 @@ func (s *Store) ListEventTypes(ctx context.Context, tenantID string, p hookd.Lis
 // deprecation and UpdatedAt (rounded as stored). Returns ENOTFOUND if
 // t.TenantID has no type of that name.
 func (s *Store) UpdateEventType(ctx context.Context, t *hookd.EventType) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE event_types SET description = ?, schema = ?, example = ?,
+	res, err := s.exec(ctx, s.d.rebind(`UPDATE event_types SET description = ?, schema = ?, example = ?,
 		version = ?, deprecated = ?, updated_at = ? WHERE tenant_id = ? AND name = ?`),
 		t.Description, string(t.Schema), string(t.Example), t.Version, t.Deprecated, s.d.time(t.UpdatedAt), t.TenantID, t.Name)
 	if err := mustAffect(res, err); err != nil {

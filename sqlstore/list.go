@@ -145,7 +145,7 @@ func list[T any](ctx context.Context, s *Store, tbl *table[T], p hookd.ListParam
 	fmt.Fprintf(&q, " ORDER BY %s %s, id %s LIMIT ?", expr, dir, dir)
 	args = append(args, limit+1)
 
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(q.String()), args...)
+	rows, err := s.queryRead(ctx, s.d.rebind(q.String()), args...)
 	if err != nil {
 		return page, interpretError(err, op, tbl.name)
 	}

@@ -11,7 +11,7 @@ var _ hookd.SettingStore = (*Store)(nil)
 // Setting returns the value stored under key. Returns ENOTFOUND if none.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var value string
-	err := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT value FROM settings WHERE key = ?"), key).Scan(&value)
+	err := s.queryRowRead(ctx, s.d.rebind("SELECT value FROM settings WHERE key = ?"), key).Scan(&value)
 	if err != nil {
 		return "", interpretError(err, "setting", "setting")
 	}
@@ -44,7 +44,7 @@ func (s *Store) PutSettingIfAbsent(ctx context.Context, key, value string) (stri
 
 // PutSetting stores value under key, replacing any earlier value.
 func (s *Store) PutSetting(ctx context.Context, key, value string) error {
-	_, err := s.db.ExecContext(ctx, s.d.rebind(
+	_, err := s.exec(ctx, s.d.rebind(
 		"INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"), key, value)
 	return interpretError(err, "put setting", "setting")
 }

@@ -51,6 +51,7 @@ type Store struct {
 	// migrated is set once Ping has seen every migration applied; later
 	// Pings only check that the database answers.
 	migrated atomic.Bool
+	stmts    statements
 }
 
 var _ hookd.Store = (*Store)(nil)
@@ -214,7 +215,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	// Asking goose would create its version table; look for it first so
 	// that Ping never writes.
 	var exists bool
-	if err := s.rdb.QueryRowContext(ctx, s.d.versionTableExists).Scan(&exists); err != nil {
+	if err := s.queryRowRead(ctx, s.d.versionTableExists).Scan(&exists); err != nil {
 		return fmt.Errorf("sqlstore: ping: %w", err)
 	}
 	if !exists {
@@ -233,7 +234,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	errs := []error{s.db.Close()}
+	errs := []error{s.closeStatements(), s.db.Close()}
 	if s.rdb != s.db {
 		errs = append(errs, s.rdb.Close())
 	}

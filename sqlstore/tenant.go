@@ -118,7 +118,7 @@ func (s *Store) TenantByAPIKeyHash(ctx context.Context, hash []byte) (*hookd.Ten
 }
 
 func (s *Store) tenantWhere(ctx context.Context, op, where string, arg any) (*hookd.Tenant, error) {
-	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+tenantColumns+" FROM tenants WHERE "+where), arg)
+	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+tenantColumns+" FROM tenants WHERE "+where), arg)
 	t, err := scanTenant(row)
 	if err != nil {
 		return nil, interpretError(err, op, "tenant")
@@ -139,7 +139,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t *hookd.Tenant) error {
 	const op = "update tenant"
 	args := append([]any{t.Name, string(t.Plan), t.APIEnabled}, s.apiKeyArgs(t.APIKey)...)
 	args = append(args, t.ID)
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE tenants SET name = ?, plan = ?, api_enabled = ?,
+	res, err := s.exec(ctx, s.d.rebind(`UPDATE tenants SET name = ?, plan = ?, api_enabled = ?,
 		api_key_ciphertext = ?, api_key_hash = ?, api_key_hint = ?, api_key_created_at = ? WHERE id = ?`), args...)
 	if err := mustAffect(res, err); err != nil {
 		return interpretError(err, op, "tenant")
@@ -157,7 +157,7 @@ func (s *Store) ConsoleUserByEmail(ctx context.Context, tenantID, email string) 
 		u       hookd.ConsoleUser
 		created timeValue
 	)
-	err := s.rdb.QueryRowContext(ctx, s.d.rebind(
+	err := s.queryRowRead(ctx, s.d.rebind(
 		"SELECT id, tenant_id, email, password_hash, created_at FROM console_users WHERE tenant_id = ? AND email = ?"),
 		tenantID, email).Scan(&u.ID, &u.TenantID, &u.Email, &u.PasswordHash, &created)
 	if err != nil {

@@ -30,6 +30,7 @@ type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Run the HTTP API, the console and the background workers."`
 	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations and exit."`
 	Tenants TenantsCmd `cmd:"" help:"Create and list tenants."`
+	Bench   BenchCmd   `cmd:"" help:"Measure delivery throughput and latency on this machine (a scratch database; see docs/performance.md)."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
 

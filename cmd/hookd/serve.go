@@ -31,7 +31,7 @@ type ServeCmd struct {
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts are kept."`
 	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
-	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"2m" help:"How long a claimed delivery stays claimed; deliveries of a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
+	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
