@@ -284,6 +284,10 @@ type DeliveryStore interface {
 	PruneHistory(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
+// ErrStale is the error (code ECONFLICT) of an optimistic update whose item
+// was changed by someone else since it was read.
+var ErrStale = &Error{Code: ECONFLICT, Message: "The item was changed by someone else meanwhile; read it again and retry."}
+
 // DirectoryStore keeps each tenant's directory: organizations, users and
 // tickets. Every change is written in one transaction with the Publication
 // it is given (the event telling of the change and its deliveries; nil for
@@ -293,7 +297,7 @@ type DeliveryStore interface {
 //
 // Updates are optimistic: they save the item only if its stored Version is
 // the one the item carries, then raise Version by one; a stale Version is
-// ECONFLICT. Every method scoped to a tenant returns ENOTFOUND for another
+// ErrStale. Every method scoped to a tenant returns ENOTFOUND for another
 // tenant's items, exactly as for items that do not exist.
 type DirectoryStore interface {
 	// CreateOrganization stores o, with Version 1. Returns ECONFLICT if
@@ -324,7 +328,7 @@ type DirectoryStore interface {
 	// email, updated_at. Query searches the employee ID, names and email.
 	ListUsers(ctx context.Context, tenantID string, status UserStatus, p ListParams) (Page[*User], error)
 	// UpdateUser saves everything of u but its ID, TenantID, EmployeeID and
-	// CreatedAt, memberships included. Returns ECONFLICT if u is stale,
+	// CreatedAt, memberships included. Returns ErrStale if u is stale,
 	// ENOTFOUND if an organization is not the tenant's.
 	UpdateUser(ctx context.Context, u *User, pub *Publication) error
 
@@ -345,7 +349,7 @@ type DirectoryStore interface {
 	// number, title, description and requester's email.
 	ListTickets(ctx context.Context, tenantID string, p ListParams) (Page[*Ticket], error)
 	// UpdateTicket saves everything of t but its ID, TenantID, Source,
-	// ExternalID and CreatedAt. Returns ECONFLICT if t is stale.
+	// ExternalID and CreatedAt. Returns ErrStale if t is stale.
 	UpdateTicket(ctx context.Context, t *Ticket, pub *Publication) error
 }
 

@@ -82,6 +82,20 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerRecoverEndpoint(api, s.App)
 	registerTestEndpoint(api, s.App)
 
+	// Directory.
+	registerCreateOrganization(api, s.App)
+	registerListOrganizations(api, s.App)
+	registerGetOrganization(api, s.App)
+	registerUpdateOrganization(api, s.App)
+	registerCreateUser(api, s.App)
+	registerListUsers(api, s.App)
+	registerGetUser(api, s.App)
+	registerUpdateUser(api, s.App)
+	registerCreateTicket(api, s.App)
+	registerListTickets(api, s.App)
+	registerGetTicket(api, s.App)
+	registerUpdateTicket(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {

@@ -31,8 +31,8 @@ func (s *Store) inTx(ctx context.Context, op, noun string, f func(tx *sql.Tx) er
 
 // updateVersioned runs an UPDATE … WHERE tenant_id = ? AND id = ? AND
 // version = ? (its last three arguments) in tx. When it changes no row it
-// tells ENOTFOUND (no such row) from ECONFLICT (a newer version is stored).
-func (s *Store) updateVersioned(ctx context.Context, tx *sql.Tx, table, noun, query string, args ...any) error {
+// tells ENOTFOUND (no such row) from hookd.ErrStale (a newer version is stored).
+func (s *Store) updateVersioned(ctx context.Context, tx *sql.Tx, table, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, s.d.rebind(query), args...)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (s *Store) updateVersioned(ctx context.Context, tx *sql.Tx, table, noun, qu
 	if err != nil {
 		return err // sql.ErrNoRows: ENOTFOUND
 	}
-	return hookd.Errorf(hookd.ECONFLICT, "The %s was changed by someone else meanwhile; read it again and retry.", noun)
+	return hookd.ErrStale
 }
 
 // Organizations.
@@ -121,7 +121,7 @@ func (s *Store) ListOrganizations(ctx context.Context, tenantID string, p hookd.
 func (s *Store) UpdateOrganization(ctx context.Context, o *hookd.Organization, pub *hookd.Publication) error {
 	const op = "update organization"
 	err := s.inTx(ctx, op, "organization", func(tx *sql.Tx) error {
-		if err := s.updateVersioned(ctx, tx, "organizations", "organization",
+		if err := s.updateVersioned(ctx, tx, "organizations",
 			"UPDATE organizations SET name = ?, updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id = ? AND version = ?",
 			o.Name, s.d.time(o.UpdatedAt), o.TenantID, o.ID, o.Version); err != nil {
 			return interpretError(err, op, "organization")
@@ -313,7 +313,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, status hookd.Use
 func (s *Store) UpdateUser(ctx context.Context, u *hookd.User, pub *hookd.Publication) error {
 	const op = "update user"
 	err := s.inTx(ctx, op, "user", func(tx *sql.Tx) error {
-		if err := s.updateVersioned(ctx, tx, "directory_users", "user", `UPDATE directory_users SET first_name = ?,
+		if err := s.updateVersioned(ctx, tx, "directory_users", `UPDATE directory_users SET first_name = ?,
 			last_name = ?, display_name = ?, email = ?, mobile = ?, status = ?, external_id = ?, terminated_at = ?,
 			updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id = ? AND version = ?`,
 			u.FirstName, u.LastName, u.DisplayName, u.Email, u.Mobile, string(u.Status), u.ExternalID,
@@ -484,7 +484,7 @@ func (s *Store) UpdateTicket(ctx context.Context, t *hookd.Ticket, pub *hookd.Pu
 		return interpretError(err, op, "ticket")
 	}
 	err = s.inTx(ctx, op, "ticket", func(tx *sql.Tx) error {
-		if err := s.updateVersioned(ctx, tx, "tickets", "ticket", `UPDATE tickets SET number = ?, title = ?,
+		if err := s.updateVersioned(ctx, tx, "tickets", `UPDATE tickets SET number = ?, title = ?,
 			description = ?, requester_email = ?, reported_by_email = ?, opened_at = ?, impact = ?, urgency = ?,
 			priority = ?, category = ?, subcategory = ?, state = ?, comments = ?, updated_at = ?,
 			version = version + 1 WHERE tenant_id = ? AND id = ? AND version = ?`,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,6 +48,14 @@ func dirWantNotPublished(t *testing.T, s hookd.Store, pub *hookd.Publication) {
 	t.Helper()
 	_, err := s.Event(t.Context(), pub.Event.TenantID, pub.Event.ID)
 	wantCode(t, err, hookd.ENOTFOUND)
+}
+
+// wantStale fails t unless err is hookd.ErrStale.
+func wantStale(t *testing.T, err error) {
+	t.Helper()
+	if !errors.Is(err, hookd.ErrStale) {
+		t.Fatalf("error = %v, want hookd.ErrStale", err)
+	}
 }
 
 func newOrganization(tn *hookd.Tenant, name string, created time.Time) *hookd.Organization {
@@ -108,7 +117,7 @@ var directoryTests = []storeTest{
 		// A stale version is a conflict and publishes nothing.
 		o.Name = "Stale"
 		stale := dirPublication(tn, hookd.EventOrganizationUpdated, at(2*time.Hour), ep)
-		wantCode(t, s.UpdateOrganization(ctx, o, stale), hookd.ECONFLICT)
+		wantStale(t, s.UpdateOrganization(ctx, o, stale))
 		dirWantNotPublished(t, s, stale)
 		again, err = s.Organization(ctx, tn.ID, o.ID)
 		must(t, err)
@@ -119,7 +128,9 @@ var directoryTests = []storeTest{
 		wantCode(t, s.CreateOrganization(ctx, dup, nil), hookd.ECONFLICT)
 		other := createOrganization(t, s, tn, "Sales")
 		other.Name = "R&D"
-		wantCode(t, s.UpdateOrganization(ctx, other, nil), hookd.ECONFLICT)
+		if err := s.UpdateOrganization(ctx, other, nil); hookd.ErrorCode(err) != hookd.ECONFLICT || errors.Is(err, hookd.ErrStale) {
+			t.Fatalf("rename to a taken name: %v, want ECONFLICT (not stale)", err)
+		}
 		createOrganization(t, s, newTenant(t, s, "other"), "R&D")
 
 		_, err = s.Organization(ctx, tn.ID, "org_missing")
@@ -166,7 +177,7 @@ var directoryTests = []storeTest{
 
 		// Stale.
 		u.FirstName = "Stale"
-		wantCode(t, s.UpdateUser(ctx, u, nil), hookd.ECONFLICT)
+		wantStale(t, s.UpdateUser(ctx, u, nil))
 		again, err = s.User(ctx, tn.ID, u.ID)
 		must(t, err)
 		wantEqual(t, "user after stale update", again, got)
@@ -233,7 +244,7 @@ var directoryTests = []storeTest{
 		must(t, err)
 		wantEqual(t, "updated ticket", again, got)
 		dirWantPublished(t, s, pub2)
-		wantCode(t, s.UpdateTicket(ctx, tk, nil), hookd.ECONFLICT)
+		wantStale(t, s.UpdateTicket(ctx, tk, nil))
 
 		// (source, external ID) is unique; tickets without one are not.
 		dup := newTicket(tn, "INC1", t0)
