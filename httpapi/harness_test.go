@@ -17,6 +17,7 @@ import (
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/inbound"
 	"github.com/hookd/hookd/secret"
 	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
@@ -66,6 +67,7 @@ func newEnv(t *testing.T, s *sqlstore.Store) *env {
 	a := app.New(s, clock, box, nil)
 	a.PasswordParams = fastPasswords
 	a.PublicURL = publicURL
+	a.Inbound = inbound.Parser{}
 	if _, err := a.EnsureOperatorToken(context.Background(), operatorToken); err != nil {
 		t.Fatalf("EnsureOperatorToken: %v", err)
 	}

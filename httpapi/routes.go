@@ -96,6 +96,19 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerGetTicket(api, s.App)
 	registerUpdateTicket(api, s.App)
 
+	// Inbound webhooks, their destinations and their log.
+	s.registerInbound(mux, api)
+	registerGetHelpdeskWebhooks(api, s.App)
+	registerCreateDestination(api, s.App)
+	registerListDestinations(api, s.App)
+	registerGetDestination(api, s.App)
+	registerGetDestinationSecret(api, s.App)
+	registerUpdateDestination(api, s.App)
+	registerDeleteDestination(api, s.App)
+	registerListInboundCalls(api, s.App)
+	registerGetInboundCall(api, s.App)
+	registerReplayInboundCall(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {
