@@ -135,9 +135,9 @@ func tourSecretsAtRest(t *testing.T, databaseURL string) {
 	}
 	want(t, "GET /api/v1/tenant with the OAuth token", s.do(http.MethodGet, "/api/v1/tenant", "Bearer "+oauthToken, nil), http.StatusOK)
 
-	// 7. A provisioning destination whose sender signs with a secret of
-	// its own, and inbound calls with the API key and the service account:
-	// the inbound log keeps their headers, credentials redacted.
+	// 6. Inbound webhooks: provisioning destinations whose senders sign
+	// with secrets, and calls with the API key and the service account,
+	// which the inbound log keeps with their credentials redacted.
 	hmacSecret := "hr-secret-" + randomHex(t)
 	r = s.do(http.MethodPost, "/api/v1/provisioning-destinations", keyAuth, map[string]any{
 		"name": "HR", "signature": map[string]any{"scheme": "hmac-sha256", "secret": hmacSecret},
