@@ -34,3 +34,12 @@ type Event struct {
 	IdempotencyKey string
 	CreatedAt      time.Time
 }
+
+// Publication is an event with its deliveries (one per subscribed endpoint),
+// handed to a store method that writes them in the same transaction as the
+// change the event tells of: the change and its event both happen or neither
+// does.
+type Publication struct {
+	Event      *Event
+	Deliveries []*Delivery
+}

@@ -41,6 +41,8 @@ type Store interface {
 	EndpointStore
 	EventStore
 	DeliveryStore
+	DirectoryStore
+	InboundStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -284,4 +286,106 @@ type DeliveryStore interface {
 	// deliveries and attempts, and returns how many events it deleted;
 	// idempotency keys that old go too.
 	PruneHistory(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// ErrStale is the error (code ECONFLICT) of an optimistic update whose item
+// was changed by someone else since it was read.
+var ErrStale = &Error{Code: ECONFLICT, Message: "The item was changed by someone else meanwhile; read it again and retry."}
+
+// DirectoryStore keeps each tenant's directory: organizations, users and
+// tickets. Every change is written in one transaction with the Publication
+// it is given (the event telling of the change and its deliveries; nil for
+// none): the change and its event both happen or neither does. Such a
+// method returns ENOTFOUND if a delivery's endpoint or the tenant does not
+// exist and ECONFLICT if an ID is taken, and then stores nothing.
+//
+// Updates are optimistic: they save the item only if its stored Version is
+// the one the item carries, then raise Version by one; a stale Version is
+// ErrStale. Every method scoped to a tenant returns ENOTFOUND for another
+// tenant's items, exactly as for items that do not exist.
+type DirectoryStore interface {
+	// CreateOrganization stores o, with Version 1. Returns ECONFLICT if
+	// the tenant has an organization of that name.
+	CreateOrganization(ctx context.Context, o *Organization, pub *Publication) error
+	// Organization returns an organization of the tenant. Returns
+	// ENOTFOUND if none.
+	Organization(ctx context.Context, tenantID, id string) (*Organization, error)
+	// ListOrganizations returns a page of the tenant's organizations. Sort
+	// fields: created_at, name, updated_at. Query searches the name.
+	ListOrganizations(ctx context.Context, tenantID string, p ListParams) (Page[*Organization], error)
+	// UpdateOrganization saves o's name and UpdatedAt. Returns ECONFLICT
+	// if the name is taken or o is stale.
+	UpdateOrganization(ctx context.Context, o *Organization, pub *Publication) error
+
+	// CreateUser stores u, with Version 1, and its memberships of
+	// u.Organizations (by ID). Returns ECONFLICT if the tenant has a user
+	// with that employee ID, ENOTFOUND if an organization is not the
+	// tenant's.
+	CreateUser(ctx context.Context, u *User, pub *Publication) error
+	// User returns a user of the tenant. Returns ENOTFOUND if none.
+	User(ctx context.Context, tenantID, id string) (*User, error)
+	// UserByEmployeeID returns the tenant's user with that employee ID.
+	// Returns ENOTFOUND if none.
+	UserByEmployeeID(ctx context.Context, tenantID, employeeID string) (*User, error)
+	// ListUsers returns a page of the tenant's users, of status only
+	// unless it is "". Sort fields: created_at, employee_id, last_name,
+	// email, updated_at. Query searches the employee ID, names and email.
+	ListUsers(ctx context.Context, tenantID string, status UserStatus, p ListParams) (Page[*User], error)
+	// UpdateUser saves everything of u but its ID, TenantID, EmployeeID and
+	// CreatedAt, memberships included. Returns ErrStale if u is stale,
+	// ENOTFOUND if an organization is not the tenant's.
+	UpdateUser(ctx context.Context, u *User, pub *Publication) error
+
+	// NextTicketNumber returns the tenant's next ticket number, from 1. A
+	// number is never handed out twice, even if the ticket it was for is
+	// never stored.
+	NextTicketNumber(ctx context.Context, tenantID string) (int64, error)
+	// CreateTicket stores t, with Version 1. Returns ECONFLICT if the
+	// tenant has a ticket of the same Source and (non-empty) ExternalID.
+	CreateTicket(ctx context.Context, t *Ticket, pub *Publication) error
+	// Ticket returns a ticket of the tenant. Returns ENOTFOUND if none.
+	Ticket(ctx context.Context, tenantID, id string) (*Ticket, error)
+	// TicketByExternalID returns the tenant's ticket of that source and
+	// external ID. Returns ENOTFOUND if none.
+	TicketByExternalID(ctx context.Context, tenantID, source, externalID string) (*Ticket, error)
+	// ListTickets returns a page of the tenant's tickets. Sort fields:
+	// created_at, number, title, state, updated_at. Query searches the
+	// number, title, description and requester's email.
+	ListTickets(ctx context.Context, tenantID string, p ListParams) (Page[*Ticket], error)
+	// UpdateTicket saves everything of t but its ID, TenantID, Source,
+	// ExternalID and CreatedAt. Returns ErrStale if t is stale.
+	UpdateTicket(ctx context.Context, t *Ticket, pub *Publication) error
+}
+
+// InboundStore keeps provisioning destinations and the inbound log. Every
+// method scoped to a tenant returns ENOTFOUND for another tenant's items,
+// exactly as for items that do not exist. Signing secrets are kept in their
+// sealed form only.
+type InboundStore interface {
+	// CreateProvisioningDestination stores d. Returns ENOTFOUND if its
+	// tenant does not exist.
+	CreateProvisioningDestination(ctx context.Context, d *ProvisioningDestination) error
+	// ProvisioningDestination returns a destination of the tenant. Returns
+	// ENOTFOUND if none.
+	ProvisioningDestination(ctx context.Context, tenantID, id string) (*ProvisioningDestination, error)
+	// ListProvisioningDestinations returns a page of the tenant's
+	// destinations. Sort fields: created_at, name. Query searches the name.
+	ListProvisioningDestinations(ctx context.Context, tenantID string, p ListParams) (Page[*ProvisioningDestination], error)
+	// UpdateProvisioningDestination saves everything of d but its ID,
+	// TenantID and CreatedAt. Returns ENOTFOUND if none.
+	UpdateProvisioningDestination(ctx context.Context, d *ProvisioningDestination) error
+	// DeleteProvisioningDestination deletes a destination; its calls stay
+	// in the log. Returns ENOTFOUND if none.
+	DeleteProvisioningDestination(ctx context.Context, tenantID, id string) error
+
+	// CreateInboundCall stores c. Returns ENOTFOUND if its tenant does not
+	// exist.
+	CreateInboundCall(ctx context.Context, c *InboundCall) error
+	// InboundCall returns a call of the tenant's log. Returns ENOTFOUND if
+	// none.
+	InboundCall(ctx context.Context, tenantID, id string) (*InboundCall, error)
+	// ListInboundCalls returns a page of the tenant's log, only the failed
+	// calls (not 2xx) if failedOnly. Sort fields: received_at, status.
+	// Query searches the path, kind, source IP and problem.
+	ListInboundCalls(ctx context.Context, tenantID string, failedOnly bool, p ListParams) (Page[*InboundCall], error)
 }

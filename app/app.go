@@ -39,6 +39,13 @@ type App struct {
 	// due now have been durably stored, so that delivery workers start on
 	// them at once instead of waiting for a poll. It must not block.
 	DeliveriesStored func()
+	// PublicURL is the base of the URLs hookd shows (HOOKD_PUBLIC_URL),
+	// such as https://hookd.example.com, without a trailing slash. When it
+	// is "", those URLs are left out.
+	PublicURL string
+	// Inbound parses the bodies of the inbound webhooks (package inbound
+	// provides it); without one they answer 500.
+	Inbound hookd.InboundParser
 
 	dummyOnce sync.Once
 	dummyHash string

@@ -56,10 +56,6 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 	if err := a.ValidateEventData(ctx, tenantID, in.Type, data); err != nil {
 		return nil, nil, false, err
 	}
-	endpoints, err := a.Store.SubscribedEndpoints(ctx, tenantID, in.Type)
-	if err != nil {
-		return nil, nil, false, err
-	}
 	now := a.now()
 	e := &hookd.Event{
 		ID:             hookd.NewID(hookd.PrefixEvent),
@@ -70,9 +66,9 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		IdempotencyKey: in.IdempotencyKey,
 		CreatedAt:      now,
 	}
-	ds := make([]*hookd.Delivery, 0, len(endpoints))
-	for _, ep := range endpoints {
-		ds = append(ds, newDelivery(e, ep, now))
+	ds, err := a.deliveriesFor(ctx, e)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	existing, err := a.Store.PublishEvent(ctx, e, ds)
 	if err != nil {
@@ -87,6 +83,21 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 	}
 	a.deliveriesStored()
 	return e, ds, false, nil
+}
+
+// deliveriesFor returns one delivery of e per endpoint of its tenant
+// subscribed to its type, due at e.CreatedAt: pending for an enabled
+// endpoint, held for a disabled one.
+func (a *App) deliveriesFor(ctx context.Context, e *hookd.Event) ([]*hookd.Delivery, error) {
+	endpoints, err := a.Store.SubscribedEndpoints(ctx, e.TenantID, e.Type)
+	if err != nil {
+		return nil, err
+	}
+	ds := make([]*hookd.Delivery, 0, len(endpoints))
+	for _, ep := range endpoints {
+		ds = append(ds, newDelivery(e, ep, e.CreatedAt))
+	}
+	return ds, nil
 }
 
 // eventData checks that data is a JSON object of at most

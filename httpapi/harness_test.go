@@ -17,6 +17,7 @@ import (
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/inbound"
 	"github.com/hookd/hookd/secret"
 	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
@@ -27,6 +28,9 @@ var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // operatorToken is the operator token of every test server.
 const operatorToken = "op-token-0123456789abcdefghij"
+
+// publicURL is the HOOKD_PUBLIC_URL of every test server.
+const publicURL = "https://hookd.example"
 
 // fastPasswords keeps argon2id cheap under -race.
 var fastPasswords = secret.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
@@ -62,6 +66,8 @@ func newEnv(t *testing.T, s *sqlstore.Store) *env {
 	}
 	a := app.New(s, clock, box, nil)
 	a.PasswordParams = fastPasswords
+	a.PublicURL = publicURL
+	a.Inbound = inbound.Parser{}
 	if _, err := a.EnsureOperatorToken(context.Background(), operatorToken); err != nil {
 		t.Fatalf("EnsureOperatorToken: %v", err)
 	}

@@ -82,6 +82,33 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerRecoverEndpoint(api, s.App)
 	registerTestEndpoint(api, s.App)
 
+	// Directory.
+	registerCreateOrganization(api, s.App)
+	registerListOrganizations(api, s.App)
+	registerGetOrganization(api, s.App)
+	registerUpdateOrganization(api, s.App)
+	registerCreateUser(api, s.App)
+	registerListUsers(api, s.App)
+	registerGetUser(api, s.App)
+	registerUpdateUser(api, s.App)
+	registerCreateTicket(api, s.App)
+	registerListTickets(api, s.App)
+	registerGetTicket(api, s.App)
+	registerUpdateTicket(api, s.App)
+
+	// Inbound webhooks, their destinations and their log.
+	s.registerInbound(mux, api)
+	registerGetHelpdeskWebhooks(api, s.App)
+	registerCreateDestination(api, s.App)
+	registerListDestinations(api, s.App)
+	registerGetDestination(api, s.App)
+	registerGetDestinationSecret(api, s.App)
+	registerUpdateDestination(api, s.App)
+	registerDeleteDestination(api, s.App)
+	registerListInboundCalls(api, s.App)
+	registerGetInboundCall(api, s.App)
+	registerReplayInboundCall(api, s.App)
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {

@@ -165,7 +165,9 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 			if o.RequestBody != nil {
 				for _, want := range []int{400, 413, 422} {
-					if path != "/oauth/token" && !slices.Contains(errs, want) {
+					// The inbound webhooks answer bad input with 400, never 422.
+					inbound := strings.HasPrefix(path, "/hooks/") && want == 422
+					if path != "/oauth/token" && !inbound && !slices.Contains(errs, want) {
 						t.Errorf("%s: takes a body but does not document %d", name, want)
 					}
 				}

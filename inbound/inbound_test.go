@@ -360,3 +360,44 @@ func TestMapping(t *testing.T) {
 		t.Errorf("ParseMapped with bad mapping: %v", err)
 	}
 }
+
+func TestParser(t *testing.T) {
+	var p Parser
+	tk, err := p.ParseTicket(hookd.InboundServiceNow, []byte(serviceNowExample))
+	if err != nil || tk.Source != SourceServiceNow {
+		t.Fatalf("servicenow: %+v, %v", tk, err)
+	}
+	tk, err = p.ParseTicket(hookd.InboundCreateTicket, []byte(genericTicketExample))
+	if err != nil || tk.Source != SourceGeneric {
+		t.Fatalf("createticket: %+v, %v", tk, err)
+	}
+	if _, err := p.ParseTicket(hookd.InboundProvisioning, []byte(genericTicketExample)); err == nil || hookd.ErrorCode(err) != hookd.EINTERNAL {
+		t.Fatalf("provisioning as a ticket: %v", err)
+	}
+
+	generic := &hookd.ProvisioningDestination{Type: hookd.DestinationGeneric}
+	u, err := p.ParseUser(generic, hookd.AddUser, []byte(genericUserExample))
+	if err != nil || u.EmployeeID != "1111" {
+		t.Fatalf("generic: %+v, %v", u, err)
+	}
+	paylocity := &hookd.ProvisioningDestination{Type: hookd.DestinationPaylocity}
+	u, err = p.ParseUser(paylocity, hookd.AddUser, []byte(paylocityNewHire))
+	if err != nil || u.EmployeeID != "1234" || u.ExternalID != "C01/1234" {
+		t.Fatalf("paylocity: %+v, %v", u, err)
+	}
+	// A mapping wins over the type.
+	mapped := &hookd.ProvisioningDestination{Type: hookd.DestinationPaylocity, Mapping: map[string]string{"/worker/id": "employee_id"}}
+	u, err = p.ParseUser(mapped, hookd.DeleteUser, []byte(`{"worker":{"id":77}}`))
+	if err != nil || u.EmployeeID != "77" {
+		t.Fatalf("mapped: %+v, %v", u, err)
+	}
+	if _, err := p.ParseUser(generic, "purge", []byte(genericUserExample)); hookd.ErrorCode(err) != hookd.EINVALID {
+		t.Fatalf("unknown operation: %v", err)
+	}
+	if err := p.ValidateMapping(map[string]string{"/a": "salary"}); hookd.ErrorCode(err) != hookd.EINVALID {
+		t.Fatalf("bad mapping: %v", err)
+	}
+	if err := p.ValidateMapping(map[string]string{"/a": "employee_id"}); err != nil {
+		t.Fatalf("good mapping: %v", err)
+	}
+}

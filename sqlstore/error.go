@@ -35,6 +35,23 @@ var uniqueConstraints = []struct {
 	{"events_pkey", "events.id", "An event with this ID already exists."},
 	{"idempotency_keys_pkey", "idempotency_keys.tenant_id, idempotency_keys.key", "An idempotency key is already in use."},
 	{"deliveries_pkey", "deliveries.id", "A delivery with this ID already exists."},
+	{"organizations_pkey", "organizations.id", "An organization with this ID already exists."},
+	{"organizations_tenant_name_key", "organizations.tenant_id, organizations.name", "An organization with this name already exists."},
+	{"directory_users_pkey", "directory_users.id", "A user with this ID already exists."},
+	{"directory_users_tenant_employee_key", "directory_users.tenant_id, directory_users.employee_id", "A user with this employee ID already exists."},
+	{"user_organizations_pkey", "user_organizations.user_id, user_organizations.organization_id", "The user is already in this organization."},
+	{"tickets_pkey", "tickets.id", "A ticket with this ID already exists."},
+	{"tickets_tenant_source_external_key", "tickets.tenant_id, tickets.source, tickets.external_id", "A ticket with this external ID already exists."},
+	{"provisioning_destinations_pkey", "provisioning_destinations.id", "A provisioning destination with this ID already exists."},
+	{"inbound_calls_pkey", "inbound_calls.id", "An inbound call with this ID already exists."},
+}
+
+// foreignMessages says, per noun, what is missing when a row of that noun
+// refers to something that is not there; other nouns get a message naming
+// the tenant.
+var foreignMessages = map[string]string{
+	"delivery":                "An endpoint the event is delivered to was not found.",
+	"organization membership": "An organization of the user was not found.",
 }
 
 // interpretError turns an error of the database into what callers of the
@@ -100,9 +117,13 @@ func interpretError(err error, op, noun string) error {
 			Err:     fmt.Errorf("sqlstore: %s: %w", op, err),
 		}
 	case foreign:
+		message, ok := foreignMessages[noun]
+		if !ok {
+			message = fmt.Sprintf("The tenant or OAuth client the %s belongs to was not found.", noun)
+		}
 		return &hookd.Error{
 			Code:    hookd.ENOTFOUND,
-			Message: fmt.Sprintf("The tenant or OAuth client the %s belongs to was not found.", noun),
+			Message: message,
 			Err:     fmt.Errorf("sqlstore: %s: %w", op, err),
 		}
 	}

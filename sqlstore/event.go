@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hookd/hookd"
@@ -116,31 +117,61 @@ func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*
 		}
 	}
 
-	insertEvent, err := s.txStmt(ctx, tx, insertEventQuery)
-	if err != nil {
-		return nil, interpretError(err, op, "event")
-	}
-	defer insertEvent.Close()
-	if _, err := insertEvent.ExecContext(ctx, e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp), e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
-		return nil, interpretError(err, op, "event")
-	}
-	if len(deliveries) > 0 {
-		stmt, err := s.txStmt(ctx, tx, insertDeliveryQuery)
-		if err != nil {
-			return nil, interpretError(err, op, "delivery")
-		}
-		defer stmt.Close()
-		for _, d := range deliveries {
-			if _, err := stmt.ExecContext(ctx, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
-				d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
-				s.d.time(d.UpdatedAt)); err != nil {
-				return nil, interpretError(err, op, "delivery")
-			}
-		}
+	if err := s.insertEvent(ctx, tx, op, e, deliveries); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, interpretError(err, op, "event")
 	}
+	normalizeEvent(e, deliveries)
+	return nil, nil
+}
+
+// insertEvent writes e and its deliveries in tx: the part of publishing that
+// a directory change shares, in its own transaction, with PublishEvent.
+// Errors are interpreted, with op naming the caller's operation.
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, op string, e *hookd.Event, deliveries []*hookd.Delivery) error {
+	insert, err := s.txStmt(ctx, tx, insertEventQuery)
+	if err != nil {
+		return interpretError(err, op, "event")
+	}
+	defer insert.Close()
+	if _, err := insert.ExecContext(ctx, e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp),
+		e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
+		return interpretError(err, op, "event")
+	}
+	if len(deliveries) == 0 {
+		return nil
+	}
+	stmt, err := s.txStmt(ctx, tx, insertDeliveryQuery)
+	if err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	defer stmt.Close()
+	for _, d := range deliveries {
+		if _, err := stmt.ExecContext(ctx, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
+			d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
+			s.d.time(d.UpdatedAt)); err != nil {
+			return interpretError(err, op, "delivery")
+		}
+	}
+	return nil
+}
+
+// insertPublication writes pub, if not nil, in tx; see insertEvent.
+func (s *Store) insertPublication(ctx context.Context, tx *sql.Tx, op string, pub *hookd.Publication) error {
+	if pub == nil {
+		return nil
+	}
+	if pub.Event == nil {
+		return fmt.Errorf("sqlstore: %s: a publication without an event", op)
+	}
+	return s.insertEvent(ctx, tx, op, pub.Event, pub.Deliveries)
+}
+
+// normalizeEvent makes e and its deliveries as they read back: times
+// rounded as stored.
+func normalizeEvent(e *hookd.Event, deliveries []*hookd.Delivery) {
 	e.Timestamp = storeTime(e.Timestamp)
 	e.CreatedAt = storeTime(e.CreatedAt)
 	for _, d := range deliveries {
@@ -149,7 +180,13 @@ func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*
 		d.CreatedAt = storeTime(d.CreatedAt)
 		d.UpdatedAt = storeTime(d.UpdatedAt)
 	}
-	return nil, nil
+}
+
+// normalizePublication is normalizeEvent for pub, which may be nil.
+func normalizePublication(pub *hookd.Publication) {
+	if pub != nil && pub.Event != nil {
+		normalizeEvent(pub.Event, pub.Deliveries)
+	}
 }
 
 // prefixed returns the comma-separated columns, each with prefix p.

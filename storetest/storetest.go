@@ -39,6 +39,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"EventType", eventTypeTests},
 		{"Endpoint", endpointTests},
 		{"Event", eventTests},
+		{"Directory", directoryTests},
+		{"Inbound", inboundTests},
 		{"List", listTests},
 	}
 	t.Run("Ping", func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
+	"github.com/hookd/hookd/inbound"
 	"github.com/hookd/hookd/secret"
 	"github.com/hookd/hookd/sqlstore"
 )
@@ -100,6 +101,7 @@ func (f *StoreFlags) newApp(env *Env, defaultPlan string) (*app.App, *sqlstore.S
 		return nil, nil, err
 	}
 	a := app.New(s, hookd.SystemClock{}, box, log)
+	a.Inbound = inbound.Parser{}
 	if defaultPlan != "" {
 		a.DefaultPlan = hookd.Plan(defaultPlan)
 	}

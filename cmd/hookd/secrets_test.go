@@ -135,6 +135,37 @@ func tourSecretsAtRest(t *testing.T, databaseURL string) {
 	}
 	want(t, "GET /api/v1/tenant with the OAuth token", s.do(http.MethodGet, "/api/v1/tenant", "Bearer "+oauthToken, nil), http.StatusOK)
 
+	// 6. Inbound webhooks: provisioning destinations whose senders sign
+	// with secrets, and calls with the API key and the service account,
+	// which the inbound log keeps with their credentials redacted.
+	hmacSecret := "hr-secret-" + randomHex(t)
+	r = s.do(http.MethodPost, "/api/v1/provisioning-destinations", keyAuth, map[string]any{
+		"name": "HR", "signature": map[string]any{"scheme": "hmac-sha256", "secret": hmacSecret},
+	})
+	want(t, "create provisioning destination", r, http.StatusCreated)
+	dest := decode[struct {
+		ID   string            `json:"id"`
+		URLs map[string]string `json:"urls"`
+	}](t, r)
+	if dest.URLs["adduser"] != s.base+"/hooks/acme/provisioning/"+dest.ID+"/adduser" {
+		t.Errorf("adduser URL %q, want one under %s", dest.URLs["adduser"], s.base)
+	}
+	r = s.do(http.MethodPost, "/api/v1/provisioning-destinations", keyAuth, map[string]any{
+		"name": "HR signed", "signature": map[string]any{"scheme": "standard-webhooks"},
+	})
+	want(t, "create signed provisioning destination", r, http.StatusCreated)
+	swSecret := decode[struct {
+		Secret string `json:"signing_secret"`
+	}](t, r).Secret
+	if !strings.HasPrefix(swSecret, "whsec_") {
+		t.Fatalf("create signed destination: %s", r.body)
+	}
+	want(t, "ticket webhook with the API key", s.do(http.MethodPost, "/hooks/acme/helpdesk/createticket", keyAuth,
+		map[string]any{"requester_email": "ada@acme.example", "title": "VPN"}), http.StatusCreated)
+	req, _ = http.NewRequest(http.MethodPost, dest.URLs["adduser"], strings.NewReader(`{"employee_id":"1"}`))
+	req.SetBasicAuth("hr-sync@acme.example", saPassword)
+	want(t, "unsigned adduser as the service account", s.send(req), http.StatusUnauthorized)
+
 	// The key can be shown again.
 	r = s.do(http.MethodGet, "/api/v1/api/key", keyAuth, nil)
 	want(t, "GET /api/v1/api/key", r, http.StatusOK)
@@ -152,6 +183,8 @@ func tourSecretsAtRest(t *testing.T, databaseURL string) {
 		"service-account password": saPassword,
 		"tenant admin password":    adminPassword,
 		"operator token":           operatorToken,
+		"HMAC signing secret":      hmacSecret,
+		"Standard Webhooks secret": strings.TrimPrefix(swSecret, "whsec_"),
 	}
 	// While it runs (on SQLite, the write-ahead log is there now)...
 	scanDir(t, dir, secrets)

@@ -69,6 +69,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		base = "http://" + ln.Addr().String()
 	}
 	base = strings.TrimRight(base, "/")
+	a.PublicURL = base
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,237 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/hookd/hookd"
+)
+
+var _ hookd.InboundStore = (*Store)(nil)
+
+// Provisioning destinations.
+
+const destinationColumns = "id, tenant_id, name, type, mapping, signature, signature_header, signature_encoding, " +
+	"signing_secret, created_at, updated_at"
+
+var destinations = &table[*hookd.ProvisioningDestination]{
+	name:    "provisioning_destinations",
+	columns: destinationColumns,
+	sorts: []sortColumn{
+		{field: "created_at", column: "created_at", kind: sortTime},
+		{field: "name", column: "name", kind: sortText},
+	},
+	search: []string{"name"},
+	scan:   scanDestination,
+}
+
+func scanDestination(sc scanner, extra ...any) (*hookd.ProvisioningDestination, error) {
+	var (
+		d                    hookd.ProvisioningDestination
+		typ, mapping, scheme string
+		created, updated     timeValue
+	)
+	dest := []any{&d.ID, &d.TenantID, &d.Name, &typ, &mapping, &scheme, &d.SignatureHeader, &d.SignatureEncoding,
+		&d.SealedSigningSecret, &created, &updated}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(mapping), &d.Mapping); err != nil {
+		return nil, fmt.Errorf("sqlstore: bad stored mapping of destination %s: %w", d.ID, err)
+	}
+	d.Type = hookd.DestinationType(typ)
+	d.Signature = hookd.SignatureScheme(scheme)
+	d.CreatedAt, d.UpdatedAt = created.Time, updated.Time
+	return &d, nil
+}
+
+// mappingValue returns the stored form of a mapping.
+func mappingValue(m map[string]string) (string, error) {
+	if m == nil {
+		m = map[string]string{}
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// normalizeDestination makes d as it reads back.
+func normalizeDestination(d *hookd.ProvisioningDestination) {
+	if d.Mapping == nil {
+		d.Mapping = map[string]string{}
+	}
+	d.SigningSecret = ""
+	d.CreatedAt, d.UpdatedAt = storeTime(d.CreatedAt), storeTime(d.UpdatedAt)
+}
+
+// CreateProvisioningDestination stores d.
+func (s *Store) CreateProvisioningDestination(ctx context.Context, d *hookd.ProvisioningDestination) error {
+	const op, noun = "create provisioning destination", "provisioning destination"
+	mapping, err := mappingValue(d.Mapping)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO provisioning_destinations ("+destinationColumns+
+		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		d.ID, d.TenantID, d.Name, string(d.Type), mapping, string(d.Signature), d.SignatureHeader, d.SignatureEncoding,
+		nullBytes(d.SealedSigningSecret), s.d.time(d.CreatedAt), s.d.time(d.UpdatedAt))
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	normalizeDestination(d)
+	return nil
+}
+
+// ProvisioningDestination returns a destination of the tenant.
+func (s *Store) ProvisioningDestination(ctx context.Context, tenantID, id string) (*hookd.ProvisioningDestination, error) {
+	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+destinationColumns+
+		" FROM provisioning_destinations WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	d, err := scanDestination(row)
+	if err != nil {
+		return nil, interpretError(err, "provisioning destination", "provisioning destination")
+	}
+	return d, nil
+}
+
+// ListProvisioningDestinations returns a page of the tenant's destinations.
+func (s *Store) ListProvisioningDestinations(ctx context.Context, tenantID string, p hookd.ListParams) (hookd.Page[*hookd.ProvisioningDestination], error) {
+	return list(ctx, s, destinations, p, []string{"tenant_id = ?"}, tenantID)
+}
+
+// UpdateProvisioningDestination saves everything of d but its ID, TenantID
+// and CreatedAt.
+func (s *Store) UpdateProvisioningDestination(ctx context.Context, d *hookd.ProvisioningDestination) error {
+	const op, noun = "update provisioning destination", "provisioning destination"
+	mapping, err := mappingValue(d.Mapping)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE provisioning_destinations SET name = ?, type = ?, mapping = ?,
+		signature = ?, signature_header = ?, signature_encoding = ?, signing_secret = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`),
+		d.Name, string(d.Type), mapping, string(d.Signature), d.SignatureHeader, d.SignatureEncoding,
+		nullBytes(d.SealedSigningSecret), s.d.time(d.UpdatedAt), d.TenantID, d.ID)
+	if err := mustAffect(res, err); err != nil {
+		return interpretError(err, op, noun)
+	}
+	normalizeDestination(d)
+	return nil
+}
+
+// DeleteProvisioningDestination deletes a destination.
+func (s *Store) DeleteProvisioningDestination(ctx context.Context, tenantID, id string) error {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM provisioning_destinations WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	return interpretError(mustAffect(res, err), "delete provisioning destination", "provisioning destination")
+}
+
+// The inbound log.
+
+const inboundCallColumns = "id, tenant_id, received_at, kind, destination_id, operation, method, path, source_ip, " +
+	"caller, headers, body, body_truncated, status, problem, errors, result_type, result_id, replay_of"
+
+var inboundCalls = &table[*hookd.InboundCall]{
+	name:    "inbound_calls",
+	columns: inboundCallColumns,
+	sorts: []sortColumn{
+		{field: "received_at", column: "received_at", kind: sortTime},
+	},
+	search: []string{"path", "kind", "source_ip", "problem"},
+	scan:   scanInboundCall,
+}
+
+// storedFieldError is a field error as the errors column keeps it.
+type storedFieldError struct {
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+func scanInboundCall(sc scanner, extra ...any) (*hookd.InboundCall, error) {
+	var (
+		c             hookd.InboundCall
+		kind, op      string
+		headers, errs string
+		received      timeValue
+	)
+	dest := []any{&c.ID, &c.TenantID, &received, &kind, &c.DestinationID, &op, &c.Method, &c.Path, &c.SourceIP,
+		&c.Caller, &headers, &c.Body, &c.BodyTruncated, &c.Status, &c.Problem, &errs, &c.ResultType, &c.ResultID,
+		&c.ReplayOf}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(headers), &c.Headers); err != nil {
+		return nil, fmt.Errorf("sqlstore: bad stored headers of inbound call %s: %w", c.ID, err)
+	}
+	var fes []storedFieldError
+	if err := json.Unmarshal([]byte(errs), &fes); err != nil {
+		return nil, fmt.Errorf("sqlstore: bad stored errors of inbound call %s: %w", c.ID, err)
+	}
+	c.Errors = make([]hookd.FieldError, len(fes))
+	for i, f := range fes {
+		c.Errors[i] = hookd.FieldError{Location: f.Location, Message: f.Message}
+	}
+	if c.Body == nil {
+		c.Body = []byte{}
+	}
+	c.Kind = hookd.InboundKind(kind)
+	c.Operation = hookd.ProvisioningOperation(op)
+	c.ReceivedAt = received.Time
+	return &c, nil
+}
+
+// CreateInboundCall stores c; nil headers, body and errors become empty
+// ones, and ReceivedAt is rounded as stored.
+func (s *Store) CreateInboundCall(ctx context.Context, c *hookd.InboundCall) error {
+	const op, noun = "create inbound call", "inbound call"
+	if c.Headers == nil {
+		c.Headers = http.Header{}
+	}
+	if c.Body == nil {
+		c.Body = []byte{}
+	}
+	if c.Errors == nil {
+		c.Errors = []hookd.FieldError{}
+	}
+	headers, err := json.Marshal(c.Headers)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	fes := make([]storedFieldError, len(c.Errors))
+	for i, f := range c.Errors {
+		fes[i] = storedFieldError{Location: f.Location, Message: f.Message}
+	}
+	errs, err := json.Marshal(fes)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO inbound_calls ("+inboundCallColumns+
+		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		c.ID, c.TenantID, s.d.time(c.ReceivedAt), string(c.Kind), c.DestinationID, string(c.Operation), c.Method, c.Path,
+		c.SourceIP, c.Caller, string(headers), c.Body, c.BodyTruncated, c.Status, c.Problem, string(errs), c.ResultType,
+		c.ResultID, c.ReplayOf)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	c.ReceivedAt = storeTime(c.ReceivedAt)
+	return nil
+}
+
+// InboundCall returns a call of the tenant's log.
+func (s *Store) InboundCall(ctx context.Context, tenantID, id string) (*hookd.InboundCall, error) {
+	row := s.rdb.QueryRowContext(ctx, s.d.rebind("SELECT "+inboundCallColumns+" FROM inbound_calls WHERE tenant_id = ? AND id = ?"), tenantID, id)
+	c, err := scanInboundCall(row)
+	if err != nil {
+		return nil, interpretError(err, "inbound call", "inbound call")
+	}
+	return c, nil
+}
+
+// ListInboundCalls returns a page of the tenant's log, only failed calls if
+// failedOnly.
+func (s *Store) ListInboundCalls(ctx context.Context, tenantID string, failedOnly bool, p hookd.ListParams) (hookd.Page[*hookd.InboundCall], error) {
+	where := []string{"tenant_id = ?"}
+	if failedOnly {
+		where = append(where, "(status < 200 OR status > 299)")
+	}
+	return list(ctx, s, inboundCalls, p, where, tenantID)
+}
