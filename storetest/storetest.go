@@ -39,6 +39,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"EventType", eventTypeTests},
 		{"Endpoint", endpointTests},
 		{"Event", eventTests},
+		{"ConsoleSession", consoleSessionTests},
 		{"List", listTests},
 	}
 	t.Run("Ping", func(t *testing.T) {

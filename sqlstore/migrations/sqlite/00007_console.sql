@@ -1,0 +1,27 @@
+-- The web console: signed-in browsers, kept by the SHA-256 of their token.
+-- A session with no tenant and no user is the operator's.
+
+-- +goose Up
+CREATE TABLE console_sessions (
+    id           TEXT NOT NULL PRIMARY KEY,
+    hash         BLOB NOT NULL,
+    tenant_id    TEXT REFERENCES tenants (id) ON DELETE CASCADE,
+    user_id      TEXT REFERENCES console_users (id) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    ip_address   TEXT NOT NULL DEFAULT '',
+    user_agent   TEXT NOT NULL DEFAULT '',
+    CONSTRAINT console_sessions_hash_key UNIQUE (hash),
+    CONSTRAINT console_sessions_owner_check CHECK ((tenant_id IS NULL) = (user_id IS NULL))
+) STRICT;
+CREATE INDEX console_sessions_expires_at_idx ON console_sessions (expires_at);
+CREATE INDEX console_sessions_user_idx ON console_sessions (user_id);
+CREATE INDEX console_sessions_tenant_idx ON console_sessions (tenant_id);
+
+-- Sign-in looks a user up by email across tenants.
+CREATE INDEX console_users_email_idx ON console_users (email, created_at, id);
+
+-- +goose Down
+DROP INDEX console_users_email_idx;
+DROP TABLE console_sessions;
