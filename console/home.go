@@ -1,0 +1,16 @@
+package console
+
+import "net/http"
+
+// home is "/": the tenant's overview, the operator's start page, or the way
+// to sign in.
+func (s *Server) home(w http.ResponseWriter, r *http.Request, v *visit) error {
+	switch {
+	case v.ID == nil:
+		redirectToSignIn(w, r)
+		return nil
+	case v.Operator():
+		return s.render(w, r, v, http.StatusOK, "operator", "Operator", nil)
+	}
+	return s.render(w, r, v, http.StatusOK, "home", "Overview", nil)
+}
