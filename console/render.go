@@ -228,6 +228,9 @@ func (s *Server) funcs() template.FuncMap {
 		"when":  when,
 		"iso":   iso,
 		"json":  prettyJSON,
+		"secret": func(id, label, mask, plain string) secretView {
+			return secretView{ID: id, Label: label, Mask: mask, Plain: plain}
+		},
 		"fieldError": func(fields []hookd.FieldError, name string) string {
 			for _, f := range fields {
 				if fieldName(f.Location) == name {
@@ -237,6 +240,12 @@ func (s *Server) funcs() template.FuncMap {
 			return ""
 		},
 	}
+}
+
+// secretView is a secret shown masked, revealed on hover or focus, with a
+// Copy button.
+type secretView struct {
+	ID, Label, Mask, Plain string
 }
 
 // when shows a time (or *time.Time; nil is "never") in UTC to the minute.

@@ -11,6 +11,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /login", s.handle(anyone, s.login))
 	mux.Handle("POST /logout", s.handle(anyone, s.logout))
 
+	// Configuration → API.
+	mux.Handle("GET /api-access", s.handle(tenantOnly, s.apiAccess))
+	mux.Handle("POST /api-access", s.handle(tenantOnly, s.setAPIAccess))
+	mux.Handle("POST /api-access/regenerate", s.handle(tenantOnly, s.regenerateAPIKey))
+
 	mux.Handle("GET /{$}", s.handle(anyone, s.home))
 	mux.Handle("/", s.handle(anyone, s.notFound))
 }
