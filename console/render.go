@@ -228,6 +228,9 @@ func (s *Server) funcs() template.FuncMap {
 		"when":  when,
 		"iso":   iso,
 		"json":  prettyJSON,
+		"sortColumn": func(l listView, field, label string) sortColumn {
+			return sortColumn{List: l, Field: field, Label: label}
+		},
 		"secret": func(id, label, mask, plain string) secretView {
 			return secretView{ID: id, Label: label, Mask: mask, Plain: plain}
 		},
@@ -246,6 +249,12 @@ func (s *Server) funcs() template.FuncMap {
 // Copy button.
 type secretView struct {
 	ID, Label, Mask, Plain string
+}
+
+// sortColumn is a column header of a sortable table.
+type sortColumn struct {
+	List         listView
+	Field, Label string
 }
 
 // when shows a time (or *time.Time; nil is "never") in UTC to the minute.

@@ -16,6 +16,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api-access", s.handle(tenantOnly, s.setAPIAccess))
 	mux.Handle("POST /api-access/regenerate", s.handle(tenantOnly, s.regenerateAPIKey))
 
+	// Access tokens.
+	mux.Handle("GET /access-tokens", s.handle(tenantOnly, s.accessTokens))
+	mux.Handle("POST /access-tokens", s.handle(tenantOnly, s.createAccessToken))
+	mux.Handle("POST /access-tokens/{id}/rename", s.handle(tenantOnly, s.renameAccessToken))
+	mux.Handle("POST /access-tokens/{id}/revoke", s.handle(tenantOnly, s.revokeAccessToken))
+
 	mux.Handle("GET /{$}", s.handle(anyone, s.home))
 	mux.Handle("/", s.handle(anyone, s.notFound))
 }
