@@ -98,7 +98,7 @@ func TestAccessTokenTable(t *testing.T) {
 	b.signIn()
 	order := func(p page) string {
 		var names []string
-		for _, m := range regexp.MustCompile(`<td class="token-name">([^<]+)</td>`).FindAllStringSubmatch(p.body, -1) {
+		for _, m := range regexp.MustCompile(`<td class="token-name" data-label="Name">([^<]+)</td>`).FindAllStringSubmatch(p.body, -1) {
 			names = append(names, m[1])
 		}
 		return strings.Join(names, ",")

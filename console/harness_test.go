@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -210,10 +211,13 @@ func wantStatus(t *testing.T, what string, p page, status int) {
 	}
 }
 
+// wantContains fails unless the page holds each text, as written or once
+// character references are decoded (html/template writes + as &#43;).
 func wantContains(t *testing.T, what string, p page, texts ...string) {
 	t.Helper()
+	decoded := html.UnescapeString(p.body)
 	for _, s := range texts {
-		if !strings.Contains(p.body, s) {
+		if !strings.Contains(p.body, s) && !strings.Contains(decoded, s) {
 			t.Fatalf("%s: page lacks %q\n%.3000s", what, s, p.body)
 		}
 	}
@@ -221,8 +225,9 @@ func wantContains(t *testing.T, what string, p page, texts ...string) {
 
 func wantNotContains(t *testing.T, what string, p page, texts ...string) {
 	t.Helper()
+	decoded := html.UnescapeString(p.body)
 	for _, s := range texts {
-		if strings.Contains(p.body, s) {
+		if strings.Contains(p.body, s) || strings.Contains(decoded, s) {
 			t.Fatalf("%s: page has %q\n%.3000s", what, s, p.body)
 		}
 	}

@@ -231,16 +231,22 @@ func (s *Server) funcs() template.FuncMap {
 		"sortColumn": func(l listView, field, label string) sortColumn {
 			return sortColumn{List: l, Field: field, Label: label}
 		},
+		"sortLinks": func(l listView, fieldsAndLabels ...string) []sortColumn {
+			var cols []sortColumn
+			for i := 0; i+1 < len(fieldsAndLabels); i += 2 {
+				cols = append(cols, sortColumn{List: l, Field: fieldsAndLabels[i], Label: fieldsAndLabels[i+1]})
+			}
+			return cols
+		},
 		"secret": func(id, label, mask, plain string) secretView {
 			return secretView{ID: id, Label: label, Mask: mask, Plain: plain}
 		},
-		"fieldError": func(fields []hookd.FieldError, name string) string {
-			for _, f := range fields {
-				if fieldName(f.Location) == name {
-					return f.Message
-				}
-			}
-			return ""
+		"fieldError": fieldError,
+		"add":        func(a, b int) int { return a + b },
+		"duration":   duration,
+		"fieldLabel": fieldLabel,
+		"endpointFields": func(f endpointForm, types []*hookd.EventType, prefix string) endpointFieldsView {
+			return endpointFieldsView{Form: f, Types: types, Prefix: prefix}
 		},
 	}
 }
@@ -274,6 +280,20 @@ func when(t any) string {
 	return ""
 }
 
+// duration shows a whole number of hours, minutes or seconds for people:
+// "5 s", "1 min", "10 h"; anything else as Go writes it.
+func duration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return d.String()
+}
+
 // iso shows a time as RFC 3339, for datetime attributes.
 func iso(t any) string {
 	switch t := t.(type) {
@@ -294,6 +314,60 @@ func prettyJSON(raw json.RawMessage) string {
 		return string(raw)
 	}
 	return b.String()
+}
+
+// fieldError returns the messages of the problems of the form field name
+// (or of its parts, such as headers.X-Team or event_types[1]).
+func fieldError(fields []hookd.FieldError, name string) string {
+	var msgs []string
+	for _, f := range fields {
+		n := fieldName(f.Location)
+		if n == name || strings.HasPrefix(n, name+".") || strings.HasPrefix(n, name+"[") {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// fieldLabels name the fields of the console's forms for people.
+var fieldLabels = map[string]string{
+	"url":                     "URL",
+	"name":                    "Name",
+	"description":             "Description",
+	"event_types":             "Event types",
+	"format":                  "Format",
+	"mode":                    "Mode",
+	"max_events_per_request":  "Max events per request",
+	"timeout_seconds":         "Timeout",
+	"verification_key_header": "Verification key header",
+	"headers":                 "Custom headers",
+	"slug":                    "Slug",
+	"plan":                    "Plan",
+	"admin_email":             "Admin email",
+	"admin_password":          "Admin password",
+	"reason":                  "Reason",
+}
+
+// fieldLabel names the field of an error location for people.
+func fieldLabel(location string) string {
+	n := fieldName(location)
+	if name, rest, ok := strings.Cut(n, "."); ok && name == "headers" {
+		return "Custom header " + rest
+	}
+	if i := strings.IndexByte(n, '['); i > 0 {
+		n = n[:i]
+	}
+	if l, ok := fieldLabels[n]; ok {
+		return l
+	}
+	return n
+}
+
+// endpointFieldsView is what the endpoint form's fields need.
+type endpointFieldsView struct {
+	Form   endpointForm
+	Types  []*hookd.EventType
+	Prefix string // makes the fields' IDs unique on the page
 }
 
 // fieldName turns an error location such as body.url or form.tenant into

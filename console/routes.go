@@ -11,6 +11,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /login", s.handle(anyone, s.login))
 	mux.Handle("POST /logout", s.handle(anyone, s.logout))
 
+	// Configuration → Webhooks.
+	mux.Handle("GET /webhooks", s.handle(tenantOnly, s.endpoints))
+	mux.Handle("POST /webhooks", s.handle(tenantOnly, s.createEndpoint))
+	mux.Handle("GET /webhooks/documentation", s.handle(tenantOnly, s.webhookDocs))
+	mux.Handle("GET /webhooks/{id}", s.handle(tenantOnly, s.endpoint))
+	mux.Handle("POST /webhooks/{id}", s.handle(tenantOnly, s.updateEndpoint))
+	mux.Handle("POST /webhooks/{id}/enable", s.handle(tenantOnly, s.enableEndpoint))
+	mux.Handle("POST /webhooks/{id}/disable", s.handle(tenantOnly, s.disableEndpoint))
+	mux.Handle("POST /webhooks/{id}/delete", s.handle(tenantOnly, s.deleteEndpoint))
+	mux.Handle("POST /webhooks/{id}/secret/rotate", s.handle(tenantOnly, s.rotateEndpointSecret))
+	mux.Handle("POST /webhooks/{id}/verification-key/rotate", s.handle(tenantOnly, s.rotateVerificationKey))
+
 	// Configuration → API.
 	mux.Handle("GET /api-access", s.handle(tenantOnly, s.apiAccess))
 	mux.Handle("POST /api-access", s.handle(tenantOnly, s.setAPIAccess))
