@@ -10,7 +10,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, v *visit) error {
 		redirectToSignIn(w, r)
 		return nil
 	case v.Operator():
-		return s.render(w, r, v, http.StatusOK, "operator", "Operator", nil)
+		http.Redirect(w, r, "/operator/tenants", http.StatusSeeOther)
+		return nil
 	}
 	return s.render(w, r, v, http.StatusOK, "home", "Overview", nil)
 }

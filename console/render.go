@@ -244,6 +244,7 @@ func (s *Server) funcs() template.FuncMap {
 		"fieldError": fieldError,
 		"add":        func(a, b int) int { return a + b },
 		"duration":   duration,
+		"bytes":      humanBytes,
 		"fieldLabel": fieldLabel,
 		"endpointFields": func(f endpointForm, types []*hookd.EventType, prefix string) endpointFieldsView {
 			return endpointFieldsView{Form: f, Types: types, Prefix: prefix}
@@ -293,6 +294,9 @@ func duration(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// humanBytes shows a size in MiB with one decimal.
+func humanBytes(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // iso shows a time as RFC 3339, for datetime attributes.
 func iso(t any) string {

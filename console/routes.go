@@ -34,6 +34,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /access-tokens/{id}/rename", s.handle(tenantOnly, s.renameAccessToken))
 	mux.Handle("POST /access-tokens/{id}/revoke", s.handle(tenantOnly, s.revokeAccessToken))
 
+	// The operator's pages.
+	mux.Handle("GET /operator/tenants", s.handle(operatorOnly, s.tenants))
+	mux.Handle("POST /operator/tenants", s.handle(operatorOnly, s.createTenant))
+	mux.Handle("GET /operator/tenants/{slug}", s.handle(operatorOnly, s.tenant))
+	mux.Handle("POST /operator/tenants/{slug}", s.handle(operatorOnly, s.updateTenant))
+	mux.Handle("POST /operator/tenants/{slug}/api", s.handle(operatorOnly, s.setTenantAPI))
+	mux.Handle("POST /operator/tenants/{slug}/api/regenerate", s.handle(operatorOnly, s.regenerateTenantAPIKey))
+	mux.Handle("GET /operator/health", s.handle(operatorOnly, s.health))
+
 	mux.Handle("GET /{$}", s.handle(anyone, s.home))
 	mux.Handle("/", s.handle(anyone, s.notFound))
 }

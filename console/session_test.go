@@ -218,7 +218,11 @@ func TestOperatorSignIn(t *testing.T) {
 	wantStatus(t, "wrong operator token", p, http.StatusUnauthorized)
 	wantContains(t, "wrong operator token", p, "The operator token is wrong.", `name="operator_token"`)
 	b.signInOperator()
-	wantContains(t, "operator start", b.get("/"), "signed in as the operator")
+	p = b.get("/")
+	if p.status != http.StatusSeeOther || p.location() != "/operator/tenants" {
+		t.Fatalf("the operator's start: %d to %q, want the tenants", p.status, p.location())
+	}
+	wantContains(t, "operator pages", b.get("/operator/tenants"), "Acme Inc.", `href="/operator/health"`)
 }
 
 // TestSessionEnds checks that an idle session sends the browser to sign in
