@@ -267,8 +267,12 @@ type endpointPage struct {
 	// after a rotation; nil when there is none.
 	PreviousUntil *time.Time
 	// Confirm opens a confirmation without script: rotate-secret,
-	// rotate-key, disable or delete.
+	// rotate-key, disable, delete or recover.
 	Confirm string
+	// Recent are the endpoint's latest deliveries, newest first.
+	Recent []*hookd.Delivery
+	// RecoverSince is the default of "Recover failed since…": a day ago.
+	RecoverSince string
 }
 
 func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -281,7 +285,8 @@ func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) erro
 
 func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit, status int, e *hookd.Endpoint, form endpointForm) error {
 	ctx := r.Context()
-	p := endpointPage{E: e, Form: form, Confirm: r.URL.Query().Get("confirm")}
+	p := endpointPage{E: e, Form: form, Confirm: r.URL.Query().Get("confirm"),
+		RecoverSince: s.now().UTC().Add(-24 * time.Hour).Format(recoverLayout)}
 	var err error
 	if p.Secret, err = s.App.EndpointSecret(ctx, v.Tenant().ID, e.ID); err != nil {
 		return err
@@ -295,6 +300,12 @@ func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 	if p.EventTypes, err = s.eventTypes(ctx, v.Tenant().ID); err != nil {
 		return err
 	}
+	recent, err := s.App.ListDeliveries(ctx, v.Tenant().ID, hookd.DeliveryFilter{EndpointID: e.ID},
+		hookd.ListParams{Limit: recentDeliveries, Sort: "-created_at"})
+	if err != nil {
+		return err
+	}
+	p.Recent = recent.Items
 	return s.render(w, r, v, status, "endpoint", e.Name, p)
 }
 

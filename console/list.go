@@ -18,6 +18,8 @@ type listView struct {
 	Next string
 	// defaultSort is the sort when the query string names none.
 	defaultSort string
+	// Filters are further query parameters that sort and page links keep.
+	Filters url.Values
 }
 
 // listParams reads sort, q and cursor from r for a table at path whose
@@ -38,6 +40,13 @@ func listParams(r *http.Request, path string, limit int, sorts ...string) (listV
 
 func (l listView) url(sort, cursor string) string {
 	v := url.Values{}
+	for k, vs := range l.Filters {
+		for _, x := range vs {
+			if x != "" {
+				v.Add(k, x)
+			}
+		}
+	}
 	if sort != l.defaultSort {
 		v.Set("sort", sort)
 	}

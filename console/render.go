@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,7 +72,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status
 		return fmt.Errorf("console: no page %q", name)
 	}
 	var b bytes.Buffer
-	pd := pageData{V: v, Page: name, Title: title, Notice: notices[r.URL.Query().Get("notice")], Data: data}
+	pd := pageData{V: v, Page: name, Title: title, Notice: noticeOf(r), Data: data}
 	if err := t.ExecuteTemplate(&b, "layout", pd); err != nil {
 		return fmt.Errorf("console: render %s: %w", name, err)
 	}
@@ -86,6 +89,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status
 // notices are the one-line confirmations a page shows after a redirect,
 // named by its notice query parameter.
 var notices = map[string]string{}
+
+// noticeOf returns the notice the request's query names, with {count}
+// replaced by its count parameter (a number).
+func noticeOf(r *http.Request) string {
+	q := r.URL.Query()
+	text := notices[q.Get("notice")]
+	if strings.Contains(text, "{count}") {
+		n, err := strconv.Atoi(q.Get("count"))
+		if err != nil || n < 0 {
+			return ""
+		}
+		text = strings.ReplaceAll(text, "{count}", strconv.Itoa(n))
+	}
+	return text
+}
 
 // redirect answers a form post with a redirect to target (a path of the
 // console), adding a notice to show there when notice is not "".
@@ -245,6 +263,10 @@ func (s *Server) funcs() template.FuncMap {
 		"add":        func(a, b int) int { return a + b },
 		"duration":   duration,
 		"bytes":      humanBytes,
+		"headers":    headerLines,
+		"body":       prettyBody,
+		"statusText": http.StatusText,
+		"ms":         func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
 		"fieldLabel": fieldLabel,
 		"endpointFields": func(f endpointForm, types []*hookd.EventType, prefix string) endpointFieldsView {
 			return endpointFieldsView{Form: f, Types: types, Prefix: prefix}
@@ -293,6 +315,28 @@ func duration(d time.Duration) string {
 		return fmt.Sprintf("%d s", d/time.Second)
 	}
 	return d.String()
+}
+
+// headerLine is one header as sent or received.
+type headerLine struct{ Name, Value string }
+
+// headerLines lists headers by name, each value on its own line.
+func headerLines(h map[string][]string) []headerLine {
+	var out []headerLine
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[name] {
+			out = append(out, headerLine{name, v})
+		}
+	}
+	return out
+}
+
+// prettyBody indents a body that is JSON, and leaves any other as it is.
+func prettyBody(body string) string {
+	if json.Valid([]byte(body)) {
+		return prettyJSON(json.RawMessage(body))
+	}
+	return body
 }
 
 // humanBytes shows a size in MiB with one decimal.

@@ -22,6 +22,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /webhooks/{id}/delete", s.handle(tenantOnly, s.deleteEndpoint))
 	mux.Handle("POST /webhooks/{id}/secret/rotate", s.handle(tenantOnly, s.rotateEndpointSecret))
 	mux.Handle("POST /webhooks/{id}/verification-key/rotate", s.handle(tenantOnly, s.rotateVerificationKey))
+	mux.Handle("POST /webhooks/{id}/test", s.handle(tenantOnly, s.testEndpoint))
+	mux.Handle("POST /webhooks/{id}/recover", s.handle(tenantOnly, s.recoverEndpoint))
+
+	// History.
+	mux.Handle("GET /history", s.handle(tenantOnly, s.history))
+	mux.Handle("GET /history/{id}", s.handle(tenantOnly, s.delivery))
+	mux.Handle("POST /history/{id}/resend", s.handle(tenantOnly, s.resendDelivery))
 
 	// Configuration → API.
 	mux.Handle("GET /api-access", s.handle(tenantOnly, s.apiAccess))
