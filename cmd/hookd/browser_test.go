@@ -293,11 +293,11 @@ func (tb *tab) clipboard() string {
 	return value(tb, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
 }
 
-// consoleServer starts hookd serve on SQLite and creates the tenant acme
-// with its console user through the operator API.
-func consoleServer(t *testing.T) *server {
+// consoleServer starts hookd serve on SQLite, with the extra flags, and
+// creates the tenant acme with its console user through the operator API.
+func consoleServer(t *testing.T, flags ...string) *server {
 	t.Helper()
-	s := startServer(t, envOf(nil), "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	s := startServer(t, envOf(nil), append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, flags...)...)
 	r := s.do(http.MethodPost, "/api/v1/admin/tenants", "Bearer "+s.operatorToken(), map[string]any{
 		"slug": "acme", "name": "Acme Inc.", "plan": "enterprise",
 		"admin_email": consoleEmail, "admin_password": consolePassword,

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -281,4 +286,134 @@ func TestConsoleOperator(t *testing.T) {
 		t.Errorf("health says %q", got)
 	}
 	tb.screenshot("health")
+}
+
+// receiver is a webhook receiver that answers 200 and remembers the
+// webhook-id of each request.
+type receiver struct {
+	*httptest.Server
+	mu  sync.Mutex
+	ids []string
+	got chan struct{}
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{got: make(chan struct{}, 16)}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.mu.Lock()
+		rc.ids = append(rc.ids, r.Header.Get("webhook-id"))
+		n := len(rc.ids)
+		rc.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Receiver", "hookd-test")
+		fmt.Fprintf(w, `{"received":%d}`, n)
+		rc.got <- struct{}{}
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+// wait waits for the receiver's next request.
+func (rc *receiver) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-rc.got:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the receiver got no request in 20 s")
+	}
+}
+
+// waitDelivery polls the API until the event's delivery has made attempts
+// attempts and is in state, and returns its ID.
+func waitDelivery(t *testing.T, s *server, key, eventID string, attempts int, state string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := s.do(http.MethodGet, "/api/v1/deliveries?event_id="+eventID, "Token "+key, nil)
+		want(t, "list deliveries", r, http.StatusOK)
+		page := decode[struct {
+			Data []struct {
+				ID       string `json:"id"`
+				State    string `json:"state"`
+				Attempts int    `json:"attempts"`
+			} `json:"data"`
+		}](t, r)
+		if len(page.Data) == 1 && page.Data[0].Attempts == attempts && page.Data[0].State == state {
+			return page.Data[0].ID
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery of %s is %+v after 20 s, want %d attempts and %s", eventID, page.Data, attempts, state)
+		}
+		time.Sleep(50 * time.Millisecond) // waiting for the worker, not for a clock
+	}
+}
+
+// TestConsoleHistory publishes an event through the API, finds it in
+// History with the receiver's answer, opens it and re-sends it.
+func TestConsoleHistory(t *testing.T) {
+	rc := newReceiver(t)
+	s := consoleServer(t, "--allow-private-destinations", "--api-rate-limit", "0")
+	key := enableAPI(t, s)
+	r := s.do(http.MethodPost, "/api/v1/endpoints", "Token "+key, map[string]any{
+		"url": rc.URL + "/hooks", "name": "Test receiver", "event_types": []string{"user.created"},
+	})
+	want(t, "create endpoint", r, http.StatusCreated)
+	r = s.do(http.MethodGet, "/api/v1/event-types/user.created", "Token "+key, nil)
+	want(t, "get event type", r, http.StatusOK)
+	example := decode[struct {
+		Example json.RawMessage `json:"example"`
+	}](t, r).Example
+	r = s.do(http.MethodPost, "/api/v1/events", "Token "+key, map[string]any{"type": "user.created", "data": example})
+	want(t, "publish", r, http.StatusAccepted)
+	eventID := decode[struct {
+		ID string `json:"id"`
+	}](t, r).ID
+	rc.wait(t)
+	id := waitDelivery(t, s, key, eventID, 1, "succeeded")
+
+	tb := newTab(t, s)
+	tb.signIn()
+	tb.open("/history")
+	row := `#deliveries tr[data-delivery="` + id + `"]`
+	if got := tb.text(row + " .result"); got != "Succeeded 200" {
+		t.Errorf("History shows the result %q", got)
+	}
+	if got := tb.text(row + ` td[data-label="URL"]`); got != rc.URL+"/hooks" {
+		t.Errorf("History shows the URL %q", got)
+	}
+	tb.screenshot("history")
+
+	tb.clickAndLoad(row + " a.delivery-link")
+	tb.wantPath("/history/" + id)
+	if got := tb.text(".attempt .response-body"); !strings.Contains(got, `"received": 1`) {
+		t.Errorf("the response body shows %q", got)
+	}
+	if got := tb.text(".attempt h3 code.status"); got != "200 OK" {
+		t.Errorf("the response status shows %q", got)
+	}
+	if !strings.Contains(tb.html(), `<th scope="row">X-Receiver</th><td>hookd-test</td>`) {
+		t.Error("the response headers are not shown")
+	}
+	if got := tb.text(".attempt .request-body"); !strings.Contains(got, eventID) {
+		t.Errorf("the request body shows %q", got)
+	}
+	tb.screenshot("delivery")
+
+	tb.clickAndLoad("#resend")
+	tb.wantPath("/history/" + id + "?notice=delivery-resent")
+	rc.wait(t)
+	waitDelivery(t, s, key, eventID, 2, "succeeded")
+	tb.open("/history/" + id)
+	if n := strings.Count(tb.html(), `class="card attempt"`); n != 2 {
+		t.Errorf("after re-sending the delivery shows %d attempts, want 2", n)
+	}
+	if got := tb.text(".attempt .response-body"); !strings.Contains(got, `"received": 2`) {
+		t.Errorf("the newest attempt's response shows %q", got)
+	}
+	tb.screenshot("delivery-resent")
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.ids) != 2 || rc.ids[0] != rc.ids[1] {
+		t.Errorf("the receiver got webhook-ids %v, want the same one twice", rc.ids)
+	}
 }
