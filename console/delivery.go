@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -51,10 +52,21 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, v *visit) error
 		return err
 	}
 	p.Endpoints, p.EndpointList = eps.byID, eps.list
-	page, err := s.App.ListDeliveries(ctx, tenantID, hookd.DeliveryFilter{
-		EndpointID: p.Endpoint,
-		State:      hookd.DeliveryState(p.State),
-	}, params)
+	f := hookd.DeliveryFilter{EndpointID: p.Endpoint, State: hookd.DeliveryState(p.State)}
+	// A whole ID searches exactly: it opens the delivery, or keeps the
+	// event's or endpoint's deliveries, without reading every delivery.
+	if idPattern.MatchString(params.Query) {
+		switch {
+		case hookd.HasPrefix(params.Query, hookd.PrefixDelivery):
+			http.Redirect(w, r, "/history/"+params.Query, http.StatusSeeOther)
+			return nil
+		case hookd.HasPrefix(params.Query, hookd.PrefixEvent):
+			f.EventID, params.Query = params.Query, ""
+		case hookd.HasPrefix(params.Query, hookd.PrefixEndpoint) && f.EndpointID == "":
+			f.EndpointID, params.Query = params.Query, ""
+		}
+	}
+	page, err := s.App.ListDeliveries(ctx, tenantID, f, params)
 	if err != nil {
 		return err
 	}
@@ -62,6 +74,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, v *visit) error
 	p.List, p.Deliveries = lv, page.Items
 	return s.render(w, r, v, http.StatusOK, "history", "History", p)
 }
+
+// idPattern is an ID of hookd's: a type prefix and 32 hex digits.
+var idPattern = regexp.MustCompile(`^[a-z]+_[0-9a-f]{32}$`)
 
 // endpointIndex is a tenant's endpoints, in name order and by ID.
 type endpointIndex struct {

@@ -144,6 +144,13 @@ func TestHistory(t *testing.T) {
 				t.Errorf("%s lists %d deliveries, want %d", query, got, want)
 			}
 		}
+		p = b.get("/history?q=" + ds0(t, h, good.ID))
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/history/dlv_") {
+			t.Errorf("searching a delivery's ID: %d to %q, want its page", p.status, p.location())
+		}
+		if got := rows(b.get("/history?q=" + bad.ID)); len(got) != 2 {
+			t.Errorf("searching an endpoint's ID lists %d deliveries, want 2", len(got))
+		}
 		sorted := rows(b.get("/history?sort=event_type&endpoint=" + good.ID))
 		if d, _, _ := h.app.Delivery(ctx, h.tenant.ID, sorted[0]); d.EventType != "organization.updated" {
 			t.Errorf("sorted by event type, the first is %s", d.EventType)
@@ -182,6 +189,16 @@ func TestHistory(t *testing.T) {
 		wantContains(t, "second attempt", p, `<code class="status ok">204 No Content</code>`, "An empty body.")
 		wantStatus(t, "another tenant's delivery", b.get("/history/dlv_0000"), http.StatusNotFound)
 	})
+}
+
+// ds0 returns the ID of a delivery to the endpoint.
+func ds0(t *testing.T, h *harness, endpointID string) string {
+	t.Helper()
+	page, err := h.app.ListDeliveries(context.Background(), h.tenant.ID, hookd.DeliveryFilter{EndpointID: endpointID}, hookd.ListParams{Limit: 1})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("no delivery to %s: %v", endpointID, err)
+	}
+	return page.Items[0].ID
 }
 
 // TestEndpointDeliveries checks an endpoint's recent deliveries, its test

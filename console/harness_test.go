@@ -29,7 +29,7 @@ const (
 // harness is a console over a real store, served by httptest, with the
 // clock in the test's hands.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	store   *sqlstore.Store
 	app     *app.App
 	clock   *hookd.ManualClock
@@ -51,7 +51,7 @@ func withPublicURL(u string) harnessOption { return func(h *harness) { h.console
 
 // newHarness starts a console over s with the tenant acme (enterprise plan)
 // and its console user, and an operator token.
-func newHarness(t *testing.T, s *sqlstore.Store, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, s *sqlstore.Store, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clock := hookd.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))

@@ -22,6 +22,20 @@ CREATE INDEX console_sessions_tenant_idx ON console_sessions (tenant_id);
 -- Sign-in looks a user up by email across tenants.
 CREATE INDEX console_users_email_idx ON console_users (email, created_at, id);
 
+-- The console's History lists a tenant's deliveries of one event, of one
+-- endpoint, or sorted by event type or by when they were last sent; with
+-- only (tenant_id, created_at, id) each of these read every delivery of
+-- the tenant. The sort by last attempt sorts a never-sent delivery as the
+-- oldest, with the same expression as the store's lists.
+CREATE INDEX deliveries_tenant_event_idx ON deliveries (tenant_id, event_id, created_at, id);
+CREATE INDEX deliveries_tenant_endpoint_idx ON deliveries (tenant_id, endpoint_id, created_at, id);
+CREATE INDEX deliveries_tenant_type_idx ON deliveries (tenant_id, event_type, id);
+CREATE INDEX deliveries_tenant_last_attempt_idx ON deliveries (tenant_id, (COALESCE(last_attempt_at, '0001-01-01T00:00:00.000000Z')), id);
+
 -- +goose Down
+DROP INDEX deliveries_tenant_last_attempt_idx;
+DROP INDEX deliveries_tenant_type_idx;
+DROP INDEX deliveries_tenant_endpoint_idx;
+DROP INDEX deliveries_tenant_event_idx;
 DROP INDEX console_users_email_idx;
 DROP TABLE console_sessions;
