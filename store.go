@@ -43,6 +43,7 @@ type Store interface {
 	DeliveryStore
 	DirectoryStore
 	InboundStore
+	ConsoleSessionStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -73,6 +74,12 @@ type TenantStore interface {
 	// ConsoleUserByEmail returns a console user of the tenant. Returns
 	// ENOTFOUND if none.
 	ConsoleUserByEmail(ctx context.Context, tenantID, email string) (*ConsoleUser, error)
+	// ConsoleUser returns a console user of the tenant by ID. Returns
+	// ENOTFOUND if none.
+	ConsoleUser(ctx context.Context, tenantID, id string) (*ConsoleUser, error)
+	// ConsoleUsersByEmail returns every console user with the given
+	// (normalized) email, of any tenant, oldest first; none is not an error.
+	ConsoleUsersByEmail(ctx context.Context, email string) ([]*ConsoleUser, error)
 }
 
 // CredentialStore keeps access tokens, service accounts and OAuth clients.
@@ -388,4 +395,25 @@ type InboundStore interface {
 	// calls (not 2xx) if failedOnly. Sort fields: received_at, status.
 	// Query searches the path, kind, source IP and problem.
 	ListInboundCalls(ctx context.Context, tenantID string, failedOnly bool, p ListParams) (Page[*InboundCall], error)
+}
+
+// ConsoleSessionStore keeps the web console's sessions, by the hash of their
+// tokens only.
+type ConsoleSessionStore interface {
+	// CreateConsoleSession stores s. Returns ECONFLICT if its ID or hash is
+	// taken, and ENOTFOUND if its tenant or user does not exist.
+	CreateConsoleSession(ctx context.Context, s *ConsoleSession) error
+	// ConsoleSessionByHash returns the session whose token has the given
+	// hash, expired or not. Returns ENOTFOUND if none.
+	ConsoleSessionByHash(ctx context.Context, hash []byte) (*ConsoleSession, error)
+	// TouchConsoleSession records that the session was used at t and that it
+	// now ends at expiresAt. It never moves LastSeenAt back, and a session
+	// that is gone is not an error.
+	TouchConsoleSession(ctx context.Context, id string, t, expiresAt time.Time) error
+	// DeleteConsoleSession ends a session. Returns ENOTFOUND if none.
+	DeleteConsoleSession(ctx context.Context, id string) error
+	// DeleteExpiredConsoleSessions deletes up to limit sessions that ended
+	// at or before now, soonest ended first, and says how many it deleted.
+	// A limit of 0 or less deletes none.
+	DeleteExpiredConsoleSessions(ctx context.Context, now time.Time, limit int) (int, error)
 }

@@ -47,6 +47,25 @@ type App struct {
 	// provides it); without one they answer 500.
 	Inbound hookd.InboundParser
 
+	// SessionIdleTimeout ends a console session unused this long. Defaults
+	// to DefaultSessionIdleTimeout (12 hours).
+	SessionIdleTimeout time.Duration
+	// SessionMaxAge ends a console session this long after sign-in,
+	// however busy. Defaults to DefaultSessionMaxAge (7 days).
+	SessionMaxAge time.Duration
+	// LoginLockout is the window in which failed console sign-ins count,
+	// and how long an email or address that reached its limit is refused
+	// (from its first failure). Defaults to DefaultLoginLockout (15 minutes).
+	LoginLockout time.Duration
+	// LoginAccountLimit is how many failed sign-ins an email may have within
+	// LoginLockout. Defaults to DefaultLoginAccountLimit (5).
+	LoginAccountLimit int
+	// LoginAddressLimit is how many failed sign-ins (console users and
+	// operator together) one IP address may have within LoginLockout.
+	// Defaults to DefaultLoginAddressLimit (50). The counts are kept in
+	// memory by each process.
+	LoginAddressLimit int
+
 	dummyOnce sync.Once
 	dummyHash string
 	verified  sync.Map // key: hex SHA-256 of account ID, stored hash and password → time.Time verified
@@ -54,6 +73,7 @@ type App struct {
 	builtinsMu   sync.Mutex
 	builtinsDone atomic.Bool // the built-in event types are in the store
 	schemas      sync.Map    // key: tenant ID + "\x00" + event type name → *compiledSchema
+	logins       throttle    // failed console sign-ins by account and by address
 }
 
 // New returns an App with its defaults set.
@@ -70,6 +90,12 @@ func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger
 		PasswordParams:   secret.DefaultPasswordParams,
 		OAuthTokenTTL:    time.Hour,
 		PasswordCacheTTL: 5 * time.Minute,
+
+		SessionIdleTimeout: DefaultSessionIdleTimeout,
+		SessionMaxAge:      DefaultSessionMaxAge,
+		LoginLockout:       DefaultLoginLockout,
+		LoginAccountLimit:  DefaultLoginAccountLimit,
+		LoginAddressLimit:  DefaultLoginAddressLimit,
 	}
 }
 

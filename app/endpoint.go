@@ -229,6 +229,27 @@ func (a *App) RotateEndpointSecret(ctx context.Context, tenantID, id string) (st
 	return current.Secret, expires, nil
 }
 
+// RotateVerificationKey gives an endpoint of the tenant a new verification
+// key and returns the endpoint with it opened. The old key stops at once:
+// deliveries from now on carry the new one, in its header and in the URL.
+// Returns ENOTFOUND, or EPLANFORBIDDEN unless the plan includes webhooks.
+func (a *App) RotateVerificationKey(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
+	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	e, err := a.Store.Endpoint(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	e.VerificationKey = secret.NewToken("", verificationKeyLength)
+	e.SealedVerificationKey = a.Box.Seal([]byte(e.VerificationKey), verificationKeyAD(e))
+	e.UpdatedAt = a.now()
+	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
 // LiveEndpointSecrets returns the plaintext secrets that sign deliveries to
 // e at the App's now: the current one first, then the previous one during
 // the overlap after a rotation.

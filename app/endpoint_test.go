@@ -148,3 +148,37 @@ func TestEndpointEnableDisableAndPlan(t *testing.T) {
 		wantErrorCode(t, err, hookd.EPLANFORBIDDEN)
 	})
 }
+
+func TestRotateVerificationKey(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		a, _ := newApp(t, s)
+		tn := etTenant(t, a, "acme", hookd.PlanEnterprise)
+		e, err := a.CreateEndpoint(ctx, tn, app.CreateEndpointInput{Name: "n", URL: "https://x.example/h?k={VerificationKey}"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := e.VerificationKey
+		rotated, err := a.RotateVerificationKey(ctx, tn, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rotated.VerificationKey == old || len(rotated.VerificationKey) != len(old) {
+			t.Fatalf("rotated key %q, old %q", rotated.VerificationKey, old)
+		}
+		got, err := a.Endpoint(ctx, tn, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.VerificationKey != rotated.VerificationKey || got.TargetURL() != "https://x.example/h?k="+rotated.VerificationKey {
+			t.Fatalf("stored key %q, URL %q; want the rotated key", got.VerificationKey, got.TargetURL())
+		}
+		if got.Secrets[0].Sealed == nil || len(got.Secrets) != 1 {
+			t.Fatalf("rotating the verification key touched the signing secrets: %+v", got.Secrets)
+		}
+		other := etTenant(t, a, "globex", hookd.PlanEnterprise)
+		if _, err := a.RotateVerificationKey(ctx, other, e.ID); hookd.ErrorCode(err) != hookd.ENOTFOUND {
+			t.Errorf("another tenant's endpoint: %v, want ENOTFOUND", err)
+		}
+	})
+}

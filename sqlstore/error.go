@@ -34,6 +34,8 @@ var uniqueConstraints = []struct {
 	{"endpoints_pkey", "endpoints.id", "An endpoint with this ID already exists."},
 	{"events_pkey", "events.id", "An event with this ID already exists."},
 	{"idempotency_keys_pkey", "idempotency_keys.tenant_id, idempotency_keys.key", "An idempotency key is already in use."},
+	{"console_sessions_pkey", "console_sessions.id", "A console session with this ID already exists."},
+	{"console_sessions_hash_key", "console_sessions.hash", "A console session with this token already exists."},
 	{"deliveries_pkey", "deliveries.id", "A delivery with this ID already exists."},
 	{"organizations_pkey", "organizations.id", "An organization with this ID already exists."},
 	{"organizations_tenant_name_key", "organizations.tenant_id, organizations.name", "An organization with this name already exists."},

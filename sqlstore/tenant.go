@@ -150,21 +150,64 @@ func (s *Store) UpdateTenant(ctx context.Context, t *hookd.Tenant) error {
 	return nil
 }
 
-// ConsoleUserByEmail returns a console user of the tenant. Returns ENOTFOUND
-// if none.
-func (s *Store) ConsoleUserByEmail(ctx context.Context, tenantID, email string) (*hookd.ConsoleUser, error) {
+const consoleUserColumns = "id, tenant_id, email, password_hash, created_at"
+
+func scanConsoleUser(sc scanner) (*hookd.ConsoleUser, error) {
 	var (
 		u       hookd.ConsoleUser
 		created timeValue
 	)
-	err := s.queryRowRead(ctx, s.d.rebind(
-		"SELECT id, tenant_id, email, password_hash, created_at FROM console_users WHERE tenant_id = ? AND email = ?"),
-		tenantID, email).Scan(&u.ID, &u.TenantID, &u.Email, &u.PasswordHash, &created)
-	if err != nil {
-		return nil, interpretError(err, "console user by email", "console user")
+	if err := sc.Scan(&u.ID, &u.TenantID, &u.Email, &u.PasswordHash, &created); err != nil {
+		return nil, err
 	}
 	u.CreatedAt = created.Time
 	return &u, nil
+}
+
+// ConsoleUserByEmail returns a console user of the tenant. Returns ENOTFOUND
+// if none.
+func (s *Store) ConsoleUserByEmail(ctx context.Context, tenantID, email string) (*hookd.ConsoleUser, error) {
+	u, err := scanConsoleUser(s.rdb.QueryRowContext(ctx, s.d.rebind(
+		"SELECT "+consoleUserColumns+" FROM console_users WHERE tenant_id = ? AND email = ?"), tenantID, email))
+	if err != nil {
+		return nil, interpretError(err, "console user by email", "console user")
+	}
+	return u, nil
+}
+
+// ConsoleUser returns a console user of the tenant by ID. Returns ENOTFOUND
+// if none.
+func (s *Store) ConsoleUser(ctx context.Context, tenantID, id string) (*hookd.ConsoleUser, error) {
+	u, err := scanConsoleUser(s.rdb.QueryRowContext(ctx, s.d.rebind(
+		"SELECT "+consoleUserColumns+" FROM console_users WHERE tenant_id = ? AND id = ?"), tenantID, id))
+	if err != nil {
+		return nil, interpretError(err, "console user", "console user")
+	}
+	return u, nil
+}
+
+// ConsoleUsersByEmail returns every console user with the given email, of
+// any tenant, oldest first.
+func (s *Store) ConsoleUsersByEmail(ctx context.Context, email string) ([]*hookd.ConsoleUser, error) {
+	const op, noun = "console users by email", "console user"
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(
+		"SELECT "+consoleUserColumns+" FROM console_users WHERE email = ? ORDER BY created_at, id"), email)
+	if err != nil {
+		return nil, interpretError(err, op, noun)
+	}
+	defer rows.Close()
+	var users []*hookd.ConsoleUser
+	for rows.Next() {
+		u, err := scanConsoleUser(rows)
+		if err != nil {
+			return nil, interpretError(err, op, noun)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, noun)
+	}
+	return users, nil
 }
 
 // mustAffect returns err, or sql.ErrNoRows if the statement changed no row.

@@ -41,6 +41,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"Event", eventTests},
 		{"Directory", directoryTests},
 		{"Inbound", inboundTests},
+		{"ConsoleSession", consoleSessionTests},
 		{"List", listTests},
 	}
 	t.Run("Ping", func(t *testing.T) {

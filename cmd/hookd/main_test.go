@@ -13,18 +13,16 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
-// TestMain clears every HOOKD_ variable of the test process (but the one that
-// names the test database) so that the environment a test passes to run
-// through getenv is the only one: kong also reads the process environment
-// for flags with an env tag.
+// TestMain clears every HOOKD_ variable of the test process (but the
+// HOOKD_TEST_ ones, such as the one that names the test database) so that
+// the environment a test passes to run through getenv is the only one: kong
+// also reads the process environment for flags with an env tag.
 func TestMain(m *testing.M) {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "HOOKD_") && name != sqlstoretest.PostgresEnv {
+		if strings.HasPrefix(name, "HOOKD_") && !strings.HasPrefix(name, "HOOKD_TEST_") {
 			os.Unsetenv(name)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
+	"github.com/hookd/hookd/console"
 	"github.com/hookd/hookd/dispatch"
 	"github.com/hookd/hookd/httpapi"
 	"github.com/hookd/hookd/sqlstore"
@@ -56,6 +57,10 @@ func (c *ServeCmd) Run(env *Env) error {
 
 	limiter := &httpapi.RateLimiter{Clock: hookd.SystemClock{}, Default: c.APIRateLimit, PerPlan: c.PlanRateLimit}
 	api := httpapi.New(a, limiter, log)
+	web := console.New(a, log)
+	web.PublicURL = c.PublicURL
+	web.Backend = store.Backend()
+	api.Console = web
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -140,7 +145,8 @@ func (c *ServeCmd) Run(env *Env) error {
 	return nil
 }
 
-// pruneTokens deletes expired OAuth tokens every ten minutes until ctx ends.
+// pruneTokens deletes expired OAuth tokens and ended console sessions every
+// ten minutes until ctx ends.
 func pruneTokens(ctx context.Context, a *app.App, log interface {
 	Warn(string, ...any)
 }) {
@@ -149,6 +155,9 @@ func pruneTokens(ctx context.Context, a *app.App, log interface {
 	for {
 		if _, err := a.PruneExpiredTokens(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("cannot prune expired tokens", "err", err)
+		}
+		if _, err := a.PruneExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cannot prune ended console sessions", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,98 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/hookd/hookd"
+)
+
+func init() {
+	notices["token-renamed"] = "The token was renamed."
+	notices["token-revoked"] = "The token was revoked: it no longer works."
+}
+
+// accessTokensPage is the data of the access tokens page.
+type accessTokensPage struct {
+	List   listView
+	Tokens []*hookd.AccessToken
+	// Create opens the create dialog; Name and Error refill it.
+	Create bool
+	Name   string
+	Error  string
+	// Created is the token just made, shown once with Token, its plaintext.
+	Created *hookd.AccessToken
+	Token   string
+	// Rename and Revoke open the dialog of the token with that ID;
+	// RenameError says why a rename was refused.
+	Rename, Revoke string
+	RenameError    string
+}
+
+func (s *Server) accessTokens(w http.ResponseWriter, r *http.Request, v *visit) error {
+	q := r.URL.Query()
+	return s.renderAccessTokens(w, r, v, http.StatusOK, accessTokensPage{
+		Create: q.Has("create"),
+		Rename: q.Get("rename"),
+		Revoke: q.Get("revoke"),
+	})
+}
+
+// renderAccessTokens renders the page p with the list of tokens.
+func (s *Server) renderAccessTokens(w http.ResponseWriter, r *http.Request, v *visit, status int, p accessTokensPage) error {
+	lv, params := listParams(r, "/access-tokens", 100, "-created_at", "name", "last_used_at")
+	page, err := s.App.ListAccessTokens(r.Context(), v.Tenant().ID, params)
+	if err != nil {
+		return err
+	}
+	lv.Next = page.NextCursor
+	p.List, p.Tokens = lv, page.Items
+	return s.render(w, r, v, status, "accesstokens", "Access tokens", p)
+}
+
+// createAccessToken makes a token and answers with the page showing it,
+// the only time it is shown; nothing keeps it for a redirect.
+func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {
+	name := r.PostForm.Get("name")
+	t, token, err := s.App.CreateAccessToken(r.Context(), v.Tenant().ID, name)
+	if err != nil {
+		if msg, ok := invalid(err); ok {
+			return s.renderAccessTokens(w, r, v, http.StatusUnprocessableEntity, accessTokensPage{Create: true, Name: name, Error: msg})
+		}
+		return err
+	}
+	return s.renderAccessTokens(w, r, v, http.StatusCreated, accessTokensPage{Created: t, Token: token})
+}
+
+func (s *Server) renameAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	if _, err := s.App.RenameAccessToken(r.Context(), v.Tenant().ID, id, r.PostForm.Get("name")); err != nil {
+		if msg, ok := invalid(err); ok {
+			return s.renderAccessTokens(w, r, v, http.StatusUnprocessableEntity, accessTokensPage{Rename: id, RenameError: msg})
+		}
+		return err
+	}
+	redirect(w, r, "/access-tokens", "token-renamed")
+	return nil
+}
+
+func (s *Server) revokeAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := s.App.RevokeAccessToken(r.Context(), v.Tenant().ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	redirect(w, r, "/access-tokens", "token-revoked")
+	return nil
+}
+
+// invalid returns what is wrong with an EINVALID error's input, for a form:
+// its field messages, or its message.
+func invalid(err error) (string, bool) {
+	var e *hookd.Error
+	if !errors.As(err, &e) || e.Code != hookd.EINVALID {
+		return "", false
+	}
+	if len(e.Fields) == 1 {
+		return "The " + fieldName(e.Fields[0].Location) + " " + e.Fields[0].Message + ".", true
+	}
+	return e.Message, true
+}

@@ -1,0 +1,393 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
+)
+
+func init() {
+	notices["endpoint-created"] = "The endpoint was added. Its signing secret and verification key are below."
+	notices["endpoint-saved"] = "The endpoint's settings were saved."
+	notices["endpoint-enabled"] = "The endpoint is enabled; deliveries held while it was disabled are on their way."
+	notices["endpoint-disabled"] = "The endpoint is disabled. Its events are held until you enable it again."
+	notices["endpoint-deleted"] = "The endpoint was deleted."
+	notices["secret-rotated"] = "A new signing secret was made."
+	notices["verification-key-rotated"] = "A new verification key was made. The old one is no longer sent."
+}
+
+// endpointForm is the add and edit form of an endpoint as typed, so that a
+// refused form comes back as it was.
+type endpointForm struct {
+	Name        string
+	URL         string
+	Description string
+	EventTypes  []string
+	VerifyTLS   bool
+	Format      string
+	Mode        string
+	MaxEvents   string
+	Timeout     string
+	KeyHeader   string
+	// Headers are the custom headers, one "Name: value" per line.
+	Headers string
+	// Errors are the problems of the last submission.
+	Errors []hookd.FieldError
+}
+
+// newEndpointForm is the form of a new endpoint, with hookd's defaults.
+func newEndpointForm() endpointForm {
+	return endpointForm{
+		VerifyTLS: true,
+		Format:    string(hookd.FormatJSON),
+		Mode:      string(hookd.ModeFull),
+		MaxEvents: "1",
+		Timeout:   strconv.Itoa(hookd.DefaultEndpointTimeout),
+		KeyHeader: hookd.DefaultVerificationKeyHeader,
+	}
+}
+
+// endpointFormOf is the form of an existing endpoint.
+func endpointFormOf(e *hookd.Endpoint) endpointForm {
+	var headers strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(e.Headers)) {
+		fmt.Fprintf(&headers, "%s: %s\n", name, e.Headers[name])
+	}
+	return endpointForm{
+		Name:        e.Name,
+		URL:         e.URL,
+		Description: e.Description,
+		EventTypes:  e.EventTypes,
+		VerifyTLS:   e.VerifyTLS,
+		Format:      string(e.Format),
+		Mode:        string(e.Mode),
+		MaxEvents:   strconv.Itoa(e.MaxEventsPerRequest),
+		Timeout:     strconv.Itoa(e.TimeoutSeconds),
+		KeyHeader:   e.VerificationKeyHeader,
+		Headers:     headers.String(),
+	}
+}
+
+// readEndpointForm reads the posted form.
+func readEndpointForm(f url.Values) endpointForm {
+	return endpointForm{
+		Name:        f.Get("name"),
+		URL:         f.Get("url"),
+		Description: f.Get("description"),
+		EventTypes:  f["event_types"],
+		VerifyTLS:   f.Get("verify_tls") == "true",
+		Format:      f.Get("format"),
+		Mode:        f.Get("mode"),
+		MaxEvents:   f.Get("max_events_per_request"),
+		Timeout:     f.Get("timeout_seconds"),
+		KeyHeader:   f.Get("verification_key_header"),
+		Headers:     f.Get("headers"),
+	}
+}
+
+// input turns the form into a change of every field, and lists what could
+// not be read (numbers, header lines); the app checks the rest.
+func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
+	var problems []hookd.FieldError
+	number := func(location, s string) *int {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			problems = append(problems, hookd.FieldError{Location: location, Message: "must be a whole number"})
+			return nil
+		}
+		return &n
+	}
+	headers := map[string]string{}
+	for i, line := range strings.Split(strings.ReplaceAll(f.Headers, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			problems = append(problems, hookd.FieldError{Location: "body.headers",
+				Message: fmt.Sprintf("line %d must be a header name, a colon and its value, such as X-Team: billing", i+1)})
+			continue
+		}
+		headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	types := f.EventTypes
+	if types == nil {
+		types = []string{}
+	}
+	in := app.UpdateEndpointInput{
+		Name:                  &f.Name,
+		URL:                   &f.URL,
+		Description:           &f.Description,
+		EventTypes:            &types,
+		VerifyTLS:             &f.VerifyTLS,
+		Format:                &f.Format,
+		MaxEventsPerRequest:   number("body.max_events_per_request", f.MaxEvents),
+		Mode:                  &f.Mode,
+		Headers:               headers,
+		VerificationKeyHeader: &f.KeyHeader,
+		TimeoutSeconds:        number("body.timeout_seconds", f.Timeout),
+	}
+	return in, problems
+}
+
+// HasType reports whether the form subscribes to the event type.
+func (f endpointForm) HasType(name string) bool { return slices.Contains(f.EventTypes, name) }
+
+// fieldProblems returns the field problems of an EINVALID error, or nil.
+func fieldProblems(err error) ([]hookd.FieldError, bool) {
+	var e *hookd.Error
+	if hookd.ErrorCode(err) != hookd.EINVALID {
+		return nil, false
+	}
+	e, _ = err.(*hookd.Error)
+	if e == nil || len(e.Fields) == 0 {
+		return []hookd.FieldError{{Location: "body", Message: hookd.ErrorMessage(err)}}, true
+	}
+	return e.Fields, true
+}
+
+// endpointsPage is the data of Configuration → Webhooks.
+type endpointsPage struct {
+	List       listView
+	Endpoints  []*hookd.Endpoint
+	EventTypes []*hookd.EventType
+	// Add opens the side panel with Form.
+	Add  bool
+	Form endpointForm
+	// Delete opens the delete confirmation of the endpoint with this ID.
+	Delete string
+	// PlanForbidden says why the tenant's plan has no webhooks.
+	PlanForbidden string
+}
+
+func (s *Server) endpoints(w http.ResponseWriter, r *http.Request, v *visit) error {
+	q := r.URL.Query()
+	return s.renderEndpoints(w, r, v, http.StatusOK, endpointsPage{Add: q.Has("add"), Delete: q.Get("delete"), Form: newEndpointForm()})
+}
+
+func (s *Server) renderEndpoints(w http.ResponseWriter, r *http.Request, v *visit, status int, p endpointsPage) error {
+	ctx := r.Context()
+	lv, params := listParams(r, "/webhooks", hookd.MaxListLimit, "name", "url", "last_triggered_at", "created_at", "state")
+	byState := strings.TrimPrefix(params.Sort, "-") == "state"
+	if byState {
+		params.Sort = "name"
+	}
+	page, err := s.App.ListEndpoints(ctx, v.Tenant().ID, params)
+	if hookd.ErrorCode(err) == hookd.EPLANFORBIDDEN {
+		p.PlanForbidden = hookd.ErrorMessage(err)
+		return s.render(w, r, v, http.StatusForbidden, "endpoints", "Webhooks", p)
+	} else if err != nil {
+		return err
+	}
+	if byState {
+		// State is not a column the store sorts by; a page holds up to
+		// MaxListLimit endpoints, sorted here by state, then name.
+		desc := strings.HasPrefix(lv.Sort, "-")
+		slices.SortStableFunc(page.Items, func(a, b *hookd.Endpoint) int {
+			c := cmp.Compare(endpointState(a), endpointState(b))
+			if desc {
+				c = -c
+			}
+			return c
+		})
+	}
+	lv.Next = page.NextCursor
+	p.List, p.Endpoints = lv, page.Items
+	if p.EventTypes, err = s.eventTypes(ctx, v.Tenant().ID); err != nil {
+		return err
+	}
+	return s.render(w, r, v, status, "endpoints", "Webhooks", p)
+}
+
+// endpointState is the state an endpoint's table shows and sorts by.
+func endpointState(e *hookd.Endpoint) string {
+	if e.Enabled {
+		return "active"
+	}
+	return "disabled"
+}
+
+// eventTypes returns the tenant's whole catalog, by name.
+func (s *Server) eventTypes(ctx context.Context, tenantID string) ([]*hookd.EventType, error) {
+	var all []*hookd.EventType
+	p := hookd.ListParams{Limit: hookd.MaxListLimit, Sort: "name"}
+	for {
+		page, err := s.App.ListEventTypes(ctx, tenantID, p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all, nil
+		}
+		p.Cursor = page.NextCursor
+	}
+}
+
+func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
+	form := readEndpointForm(r.PostForm)
+	up, problems := form.input()
+	in := app.CreateEndpointInput{
+		Name: form.Name, URL: form.URL, Description: form.Description, EventTypes: *up.EventTypes,
+		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
+		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds,
+	}
+	if len(problems) > 0 {
+		form.Errors = problems
+		return s.renderEndpoints(w, r, v, http.StatusUnprocessableEntity, endpointsPage{Add: true, Form: form})
+	}
+	e, err := s.App.CreateEndpoint(r.Context(), v.Tenant().ID, in)
+	if fields, ok := fieldProblems(err); ok {
+		form.Errors = fields
+		return s.renderEndpoints(w, r, v, http.StatusUnprocessableEntity, endpointsPage{Add: true, Form: form})
+	} else if err != nil {
+		return err
+	}
+	redirect(w, r, "/webhooks/"+e.ID, "endpoint-created")
+	return nil
+}
+
+// endpointPage is the data of an endpoint's page.
+type endpointPage struct {
+	E          *hookd.Endpoint
+	Secret     string
+	EventTypes []*hookd.EventType
+	Form       endpointForm
+	// PreviousUntil is when the previous signing secret stops signing,
+	// after a rotation; nil when there is none.
+	PreviousUntil *time.Time
+	// Confirm opens a confirmation without script: rotate-secret,
+	// rotate-key, disable, delete or recover.
+	Confirm string
+	// Recent are the endpoint's latest deliveries, newest first.
+	Recent []*hookd.Delivery
+	// RecoverSince is the default of "Recover failed since…": a day ago.
+	RecoverSince string
+}
+
+func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
+	e, err := s.App.Endpoint(r.Context(), v.Tenant().ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.renderEndpoint(w, r, v, http.StatusOK, e, endpointFormOf(e))
+}
+
+func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit, status int, e *hookd.Endpoint, form endpointForm) error {
+	ctx := r.Context()
+	p := endpointPage{E: e, Form: form, Confirm: r.URL.Query().Get("confirm"),
+		RecoverSince: s.now().UTC().Add(-24 * time.Hour).Format(recoverLayout)}
+	var err error
+	if p.Secret, err = s.App.EndpointSecret(ctx, v.Tenant().ID, e.ID); err != nil {
+		return err
+	}
+	now := s.now()
+	for _, sec := range e.Secrets[1:] {
+		if sec.ExpiresAt != nil && now.Before(*sec.ExpiresAt) {
+			p.PreviousUntil = sec.ExpiresAt
+		}
+	}
+	if p.EventTypes, err = s.eventTypes(ctx, v.Tenant().ID); err != nil {
+		return err
+	}
+	recent, err := s.App.ListDeliveries(ctx, v.Tenant().ID, hookd.DeliveryFilter{EndpointID: e.ID},
+		hookd.ListParams{Limit: recentDeliveries, Sort: "-created_at"})
+	if err != nil {
+		return err
+	}
+	p.Recent = recent.Items
+	return s.render(w, r, v, status, "endpoint", e.Name, p)
+}
+
+func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
+	ctx, tenantID, id := r.Context(), v.Tenant().ID, r.PathValue("id")
+	form := readEndpointForm(r.PostForm)
+	in, problems := form.input()
+	var err error
+	if len(problems) == 0 {
+		_, err = s.App.UpdateEndpoint(ctx, tenantID, id, in)
+		problems, _ = fieldProblems(err)
+	}
+	if len(problems) > 0 {
+		e, err := s.App.Endpoint(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		form.Errors = problems
+		return s.renderEndpoint(w, r, v, http.StatusUnprocessableEntity, e, form)
+	} else if err != nil {
+		return err
+	}
+	redirect(w, r, "/webhooks/"+id, "endpoint-saved")
+	return nil
+}
+
+// back is where a form that can be posted from several pages returns: its
+// back field, if it is a local path, else the endpoint's page.
+func back(r *http.Request, id string) string {
+	if b := r.PostForm.Get("back"); b != "" {
+		return localPath(b)
+	}
+	return "/webhooks/" + id
+}
+
+func (s *Server) enableEndpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	if _, err := s.App.EnableEndpoint(r.Context(), v.Tenant().ID, id); err != nil {
+		return err
+	}
+	redirect(w, r, back(r, id), "endpoint-enabled")
+	return nil
+}
+
+func (s *Server) disableEndpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	if len(reason) > 500 || hookd.HasControl(reason) {
+		return hookd.Invalid("The reason is not valid.", hookd.FieldError{Location: "form.reason", Message: "must be at most 500 characters on one line"})
+	}
+	if reason != "" {
+		reason = "disabled by user: " + reason
+	}
+	if _, err := s.App.DisableEndpoint(r.Context(), v.Tenant().ID, id, reason); err != nil {
+		return err
+	}
+	redirect(w, r, back(r, id), "endpoint-disabled")
+	return nil
+}
+
+func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := s.App.DeleteEndpoint(r.Context(), v.Tenant().ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	redirect(w, r, "/webhooks", "endpoint-deleted")
+	return nil
+}
+
+func (s *Server) rotateEndpointSecret(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	if _, _, err := s.App.RotateEndpointSecret(r.Context(), v.Tenant().ID, id); err != nil {
+		return err
+	}
+	redirect(w, r, "/webhooks/"+id, "secret-rotated")
+	return nil
+}
+
+func (s *Server) rotateVerificationKey(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	if _, err := s.App.RotateVerificationKey(r.Context(), v.Tenant().ID, id); err != nil {
+		return err
+	}
+	redirect(w, r, "/webhooks/"+id, "verification-key-rotated")
+	return nil
+}
