@@ -47,11 +47,10 @@ func scanEvent(sc scanner, extra ...any) (*hookd.Event, error) {
 // that subscribes to eventType, oldest first.
 func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType string) ([]*hookd.Endpoint, error) {
 	const op = "subscribed endpoints"
-	// event_types is a JSON array of names; LIKE narrows, Subscribes decides.
-	pattern := "%" + escapeLike(`"`+eventType+`"`) + "%"
-	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+endpointColumns+
-		` FROM endpoints WHERE tenant_id = ? AND (all_event_types = ? OR event_types LIKE ? ESCAPE '\')`+
-		" ORDER BY created_at, id"), tenantID, true, pattern)
+	// A tenant has few endpoints: read them all and let Subscribes decide.
+	// (A LIKE on the JSON list would make SQLite re-plan the statement on
+	// every call, which costs more than it saves.)
+	rows, err := s.queryRead(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? ORDER BY created_at, id", tenantID)
 	if err != nil {
 		return nil, interpretError(err, op, "endpoint")
 	}
