@@ -78,6 +78,10 @@ func benchPages(b *testing.B, s *sqlstore.Store) {
 		{"delivery_failed", "/history/" + failed, session},
 		{"api", "/api-access", session},
 		{"access_tokens", "/access-tokens", session},
+		{"inbound", "/inbound", session},
+		{"inbound_failed", "/inbound?failed=true", session},
+		{"directory_users", "/directory", session},
+		{"directory_tickets", "/directory?tab=tickets", session},
 		{"operator_tenants", "/operator/tenants", opSession},
 		{"operator_health", "/operator/health", opSession},
 	}
