@@ -12,6 +12,9 @@ const (
 	CredentialOAuthToken     CredentialKind = "oauth_token"
 	CredentialServiceAccount CredentialKind = "service_account"
 	CredentialOperator       CredentialKind = "operator"
+	// CredentialConsoleUser is a tenant's console user, signed in to the
+	// web console; CredentialID is the user's ID.
+	CredentialConsoleUser CredentialKind = "console_user"
 )
 
 // Principal is who made a request, once their credential has been checked.

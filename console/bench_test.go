@@ -25,7 +25,8 @@ const (
 // request to the last byte of the answer (session check included), for a
 // tenant with 10 endpoints and 10,000 deliveries in its history: 90 %
 // succeeded, 8 % failed, 2 % pending, each sent one with a recorded
-// attempt (request and response). PostgreSQL runs when
+// attempt (request and response); with 2,000 inbound calls (half failed),
+// 1,000 users and 1,000 tickets. PostgreSQL runs when
 // HOOKD_TEST_POSTGRES_URL is set.
 //
 //	go test -run '^$' -bench BenchmarkPages -benchtime 50x ./console/
@@ -42,11 +43,17 @@ func benchPages(b *testing.B, s *sqlstore.Store) {
 	if _, err := h.app.SetAPIEnabled(ctx, "acme", true); err != nil {
 		b.Fatal(err)
 	}
+	var token string
 	for i := range 20 {
-		if _, _, err := h.app.CreateAccessToken(ctx, h.tenant.ID, fmt.Sprintf("token %d", i)); err != nil {
+		_, t, err := h.app.CreateAccessToken(ctx, h.tenant.ID, fmt.Sprintf("token %d", i))
+		if err != nil {
 			b.Fatal(err)
 		}
+		token = t
 	}
+	// Before the endpoints exist, so that the directory's events add no
+	// deliveries to the history.
+	seedInbound(b, h, token)
 	eps := seedHistory(b, h)
 	one, failed, event := pickDeliveries(b, h)
 	// Sign in after seeding, which moved the clock by hours.
@@ -78,6 +85,12 @@ func benchPages(b *testing.B, s *sqlstore.Store) {
 		{"delivery_failed", "/history/" + failed, session},
 		{"api", "/api-access", session},
 		{"access_tokens", "/access-tokens", session},
+		{"inbound", "/inbound", session},
+		{"inbound_failed", "/inbound?failed=true", session},
+		{"inbound_search", "/inbound?q=modifyuser", session},
+		{"directory_users", "/directory", session},
+		{"directory_users_search", "/directory?q=lovelace", session},
+		{"directory_tickets", "/directory?tab=tickets", session},
 		{"operator_tenants", "/operator/tenants", opSession},
 		{"operator_health", "/operator/health", opSession},
 	}
@@ -102,6 +115,43 @@ func benchPages(b *testing.B, s *sqlstore.Store) {
 }
 
 // seedHistory gives the tenant benchEndpoints endpoints and benchDeliveries
+// Inbound and directory data of the page benchmark.
+const (
+	benchInboundCalls = 2000 // half adduser (a user each), half failed modifyuser
+	benchTickets      = 1000
+)
+
+// seedInbound fills the inbound log and the directory: benchInboundCalls
+// provisioning calls through a destination, half of them failed, which add
+// benchInboundCalls/2 users, and benchTickets tickets.
+func seedInbound(b *testing.B, h *harness, token string) {
+	ctx := context.Background()
+	d, err := h.app.CreateProvisioningDestination(ctx, h.tenant.ID, app.CreateDestinationInput{Name: "HR"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}
+	for i := range benchInboundCalls {
+		op, body := hookd.AddUser, fmt.Sprintf(`{"employee_id":"%05d","first_name":"Ada","last_name":"Lovelace %05d","email":"ada%05d@example.com"}`, i, i, i)
+		if i%2 == 1 {
+			op, body = hookd.ModifyUser, fmt.Sprintf(`{"employee_id":"x%05d","first_name":"Nobody"}`, i)
+		}
+		res, err := h.app.ReceiveInbound(ctx, app.InboundRequest{TenantSlug: "acme", Kind: hookd.InboundProvisioning,
+			DestinationID: d.ID, Operation: op, Method: http.MethodPost, Path: "/hooks/acme/provisioning/" + d.ID + "/" + string(op),
+			SourceIP: "203.0.113.7", Header: header, Body: []byte(body)})
+		if hookd.ErrorCode(err) == hookd.EINTERNAL || res == nil || res.Call == nil {
+			b.Fatalf("inbound call %d: %v", i, err)
+		}
+		h.clock.Advance(time.Second)
+	}
+	for i := range benchTickets {
+		if _, err := h.app.CreateTicket(ctx, h.tenant.ID, app.CreateTicketInput{Title: fmt.Sprintf("Printer %d is on fire", i),
+			RequesterEmail: fmt.Sprintf("ada%05d@example.com", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // deliveries, as the workers would have left them.
 func seedHistory(b *testing.B, h *harness) []*hookd.Endpoint {
 	ctx := context.Background()

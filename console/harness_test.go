@@ -16,6 +16,7 @@ import (
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
 	"github.com/hookd/hookd/console"
+	"github.com/hookd/hookd/inbound"
 	"github.com/hookd/hookd/secret"
 	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
@@ -61,6 +62,7 @@ func newHarness(t testing.TB, s *sqlstore.Store, opts ...harnessOption) *harness
 	}
 	a := app.New(s, clock, box, nil)
 	a.PasswordParams = secret.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+	a.Inbound = inbound.Parser{}
 	h := &harness{t: t, store: s, app: a, clock: clock, console: console.New(a, nil)}
 	h.tenant, err = a.CreateTenant(ctx, app.CreateTenantInput{Slug: "acme", Name: "Acme Inc.", Plan: hookd.PlanEnterprise,
 		AdminEmail: adminEmail, AdminPassword: adminPassword})

@@ -259,6 +259,9 @@ func (s *Server) funcs() template.FuncMap {
 		"secret": func(id, label, mask, plain string) secretView {
 			return secretView{ID: id, Label: label, Mask: mask, Plain: plain}
 		},
+		"copyable": func(id, label, plain string) secretView {
+			return secretView{ID: id, Label: label, Plain: plain}
+		},
 		"fieldError": fieldError,
 		"add":        func(a, b int) int { return a + b },
 		"duration":   duration,

@@ -30,6 +30,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /history/{id}", s.handle(tenantOnly, s.delivery))
 	mux.Handle("POST /history/{id}/resend", s.handle(tenantOnly, s.resendDelivery))
 
+	// Inbound.
+	mux.Handle("GET /inbound", s.handle(tenantOnly, s.inbound))
+	mux.Handle("POST /inbound/destinations", s.handle(tenantOnly, s.createDestination))
+	mux.Handle("POST /inbound/destinations/{id}/delete", s.handle(tenantOnly, s.deleteDestination))
+	mux.Handle("POST /inbound/calls/{id}/replay", s.handle(tenantOnly, s.replayInboundCall))
+
+	// Directory.
+	mux.Handle("GET /directory", s.handle(tenantOnly, s.directory))
+
 	// Configuration → API.
 	mux.Handle("GET /api-access", s.handle(tenantOnly, s.apiAccess))
 	mux.Handle("POST /api-access", s.handle(tenantOnly, s.setAPIAccess))

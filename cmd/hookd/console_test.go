@@ -417,3 +417,59 @@ func TestConsoleHistory(t *testing.T) {
 		t.Errorf("the receiver got webhook-ids %v, want the same one twice", rc.ids)
 	}
 }
+
+// TestConsoleInbound adds a provisioning destination through its dialog,
+// copies one of its URLs, replays a failed inbound call and browses the
+// directory the replay filled.
+func TestConsoleInbound(t *testing.T) {
+	s := consoleServer(t)
+	key := enableAPI(t, s)
+	tb := newTab(t, s)
+	tb.signIn()
+	tb.open("/inbound")
+	tb.screenshot("inbound-empty")
+
+	tb.click("#create-destination")
+	if !tb.visible("#create-dialog") {
+		t.Fatal("the create dialog did not open")
+	}
+	tb.fill("#destination-name", "Workday")
+	tb.screenshot("add-destination")
+	tb.clickAndLoad("#create-destination-submit")
+	tb.wantPath("/inbound?notice=destination-created")
+	id := value(tb, chromedp.Evaluate[string](`document.querySelector("section[data-destination]").dataset.destination`))
+	add := tb.text("#dest-" + id + "-adduser")
+	if !strings.HasSuffix(add, "/hooks/acme/provisioning/"+id+"/adduser") {
+		t.Fatalf("the adduser URL shown is %q", add)
+	}
+	tb.click("#dest-" + id + "-adduser-copy")
+	tb.run(chromedp.WaitVisible(chromedp.CSS("#dest-" + id + "-adduser-status")))
+	if got := tb.clipboard(); got != add {
+		t.Errorf("the clipboard holds %q, want %q", got, add)
+	}
+	tb.screenshot("inbound-destination")
+
+	// An adduser without an email fails; once the body is logged, replaying
+	// it fails the same way, which the page says.
+	r := s.do(http.MethodPost, "/hooks/acme/provisioning/"+id+"/adduser", "Token "+key,
+		map[string]any{"employee_id": "1111", "first_name": "Grace", "last_name": "Hopper"})
+	want(t, "adduser without an email", r, http.StatusBadRequest)
+	tb.open("/inbound?failed=true")
+	tb.screenshot("inbound-failed-calls")
+	tb.clickAndLoad(`#calls tr[data-call] form button[type=submit]`)
+	if got := tb.text("#replay-outcome"); !strings.HasPrefix(got, "The replay failed again (status 400).") {
+		t.Errorf("the replay's outcome says %q", got)
+	}
+	tb.screenshot("inbound-replayed")
+
+	r = s.do(http.MethodPost, "/hooks/acme/provisioning/"+id+"/adduser", "Token "+key,
+		map[string]any{"employee_id": "1111", "first_name": "Grace", "last_name": "Hopper", "email": "grace@acme.example"})
+	want(t, "adduser", r, http.StatusCreated)
+	tb.open("/directory")
+	if got := tb.text(`#users tr[data-user] td[data-label="Name"]`); got != "Grace Hopper" {
+		t.Errorf("the directory shows %q", got)
+	}
+	tb.screenshot("directory-users")
+	tb.open("/directory?tab=tickets")
+	tb.screenshot("directory-tickets")
+}
