@@ -30,7 +30,13 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	if !raceDetector && beside > 100*time.Millisecond {
 		t.Errorf("p99 beside a dead endpoint %v, want under 100 ms", beside)
 	}
-	if beside > 2*alone+50*time.Millisecond {
+	limit := 2*alone + 50*time.Millisecond
+	if raceDetector {
+		// 60 events: the p99 is nearly the maximum, and the race detector's
+		// pauses make it jumpy.
+		limit = 3*alone + 200*time.Millisecond
+	}
+	if beside > limit {
 		t.Errorf("p99 beside a dead endpoint %v, alone %v: the dead endpoint slows the healthy one", beside, alone)
 	}
 }
