@@ -215,23 +215,6 @@ func (s *Store) ListEvents(ctx context.Context, tenantID, eventType string, p ho
 // ListDeliveriesForEvent returns every delivery of an event of the tenant,
 // oldest first.
 func (s *Store) ListDeliveriesForEvent(ctx context.Context, tenantID, eventID string) ([]*hookd.Delivery, error) {
-	const op = "list deliveries for event"
-	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+deliveryColumns+
-		" FROM deliveries WHERE tenant_id = ? AND event_id = ? ORDER BY created_at, id"), tenantID, eventID)
-	if err != nil {
-		return nil, interpretError(err, op, "delivery")
-	}
-	defer rows.Close()
-	ds := []*hookd.Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, interpretError(err, op, "delivery")
-		}
-		ds = append(ds, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err, op, "delivery")
-	}
-	return ds, nil
+	return queryDeliveries(ctx, s.queryRead, "list deliveries for event", "SELECT "+deliveryColumns+
+		" FROM deliveries WHERE tenant_id = ? AND event_id = ? ORDER BY created_at, id", tenantID, eventID)
 }
