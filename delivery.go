@@ -89,6 +89,12 @@ type Attempt struct {
 	CreatedAt time.Time
 }
 
+// EndpointClaim asks for up to Limit due deliveries of one endpoint.
+type EndpointClaim struct {
+	EndpointID string
+	Limit      int
+}
+
 // DeliveryResult is what a worker stores after an attempt: the attempt and
 // the delivery's next state. A pending State retries at RunAt.
 type DeliveryResult struct {

@@ -242,6 +242,16 @@ type DeliveryStore interface {
 	// Callers racing, in this process or
 	// another sharing the database, never get the same delivery.
 	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*Delivery, error)
+	// DueEndpoints returns the IDs of the enabled endpoints that have
+	// pending deliveries due at now.
+	DueEndpoints(ctx context.Context, now time.Time) ([]string, error)
+	// ClaimEndpointDeliveries claims, for each of claims, up to its Limit
+	// pending deliveries of its endpoint due at now (earliest RunAt first,
+	// then by ID), if the endpoint is enabled: they become running until
+	// leaseUntil. It returns them all, each endpoint's in order. Callers
+	// racing, in this process or another sharing the database, never get
+	// the same delivery.
+	ClaimEndpointDeliveries(ctx context.Context, now, leaseUntil time.Time, claims []EndpointClaim) ([]*Delivery, error)
 	// ReleaseExpiredLeases makes running deliveries whose lease ended
 	// before expiredBefore pending and due at now, and returns how many.
 	// Rows another caller is updating are left for a later call.
@@ -249,9 +259,9 @@ type DeliveryStore interface {
 	// ExtendLeases moves the lease of those of the given running
 	// deliveries that are still running to until.
 	ExtendLeases(ctx context.Context, ids []string, until time.Time) error
-	// NextDeliveryDue returns the earliest RunAt of a pending delivery of
-	// an enabled endpoint, or nil if there is none.
-	NextDeliveryDue(ctx context.Context) (*time.Time, error)
+	// NextDeliveryDue returns the earliest RunAt after after of a pending
+	// delivery of an enabled endpoint, or nil if there is none.
+	NextDeliveryDue(ctx context.Context, after time.Time) (*time.Time, error)
 	// EventsByID returns the events, of any tenant, with the given IDs;
 	// unknown IDs are left out.
 	EventsByID(ctx context.Context, ids []string) ([]*Event, error)

@@ -6,6 +6,7 @@ package app
 
 import (
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,9 +37,10 @@ type App struct {
 	// Defaults to five minutes; negative disables the cache.
 	PasswordCacheTTL time.Duration
 	// DeliveriesStored, when set, is called after new deliveries that are
-	// due now have been durably stored, so that delivery workers start on
-	// them at once instead of waiting for a poll. It must not block.
-	DeliveriesStored func()
+	// due now have been durably stored, with the IDs of their endpoints,
+	// so that delivery workers start on them at once instead of waiting
+	// for a poll. It must not block.
+	DeliveriesStored func(endpointIDs ...string)
 	// PublicURL is the base of the URLs hookd shows (HOOKD_PUBLIC_URL),
 	// such as https://hookd.example.com, without a trailing slash. When it
 	// is "", those URLs are left out.
@@ -100,11 +102,22 @@ func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger
 }
 
 // deliveriesStored tells the workers, if anyone listens, that due
-// deliveries were stored.
-func (a *App) deliveriesStored() {
-	if a.DeliveriesStored != nil {
-		a.DeliveriesStored()
+// deliveries of the given endpoints were stored.
+func (a *App) deliveriesStored(endpointIDs ...string) {
+	if a.DeliveriesStored != nil && len(endpointIDs) > 0 {
+		a.DeliveriesStored(endpointIDs...)
 	}
+}
+
+// deliveriesDue tells the workers about the pending deliveries among ds.
+func (a *App) deliveriesDue(ds []*hookd.Delivery) {
+	var ids []string
+	for _, d := range ds {
+		if d.State == hookd.DeliveryPending && !slices.Contains(ids, d.EndpointID) {
+			ids = append(ids, d.EndpointID)
+		}
+	}
+	a.deliveriesStored(ids...)
 }
 
 func (a *App) now() time.Time { return a.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -57,7 +57,7 @@ func (a *App) ResendDelivery(ctx context.Context, tenantID, id string) (*hookd.D
 	if err != nil {
 		return nil, err
 	}
-	a.deliveriesStored()
+	a.deliveriesDue([]*hookd.Delivery{d})
 	return d, nil
 }
 
@@ -83,7 +83,7 @@ func (a *App) RecoverEndpoint(ctx context.Context, tenantID, endpointID string, 
 		return 0, err
 	}
 	if n > 0 {
-		a.deliveriesStored()
+		a.deliveriesStored(endpointID)
 	}
 	return n, nil
 }
@@ -123,9 +123,7 @@ func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*h
 	if _, err := a.Store.PublishEvent(ctx, e, []*hookd.Delivery{d}); err != nil {
 		return nil, nil, err
 	}
-	if d.State == hookd.DeliveryPending {
-		a.deliveriesStored()
-	}
+	a.deliveriesDue([]*hookd.Delivery{d})
 	return e, d, nil
 }
 

@@ -57,8 +57,8 @@ func (a *App) publication(ctx context.Context, tenantID, typ string, data any, n
 
 // published tells the workers about pub's deliveries once it is stored.
 func (a *App) published(pub *hookd.Publication) {
-	if pub != nil && len(pub.Deliveries) > 0 {
-		a.deliveriesStored()
+	if pub != nil {
+		a.deliveriesDue(pub.Deliveries)
 	}
 }
 

@@ -31,7 +31,7 @@ func newDirEnv(t *testing.T, s *sqlstore.Store) *dirEnv {
 	a, clock := newApp(t, s)
 	a.PublicURL = "https://hookd.example"
 	d := &dirEnv{a: a, clock: clock, seenEvent: map[string]bool{}}
-	a.DeliveriesStored = func() { d.woken.Add(1) }
+	a.DeliveriesStored = func(...string) { d.woken.Add(1) }
 	d.tenant = etTenant(t, a, "acme", hookd.PlanEnterprise)
 	var err error
 	ctx := context.Background()

@@ -314,7 +314,7 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 			return nil, err
 		}
 		if n > 0 {
-			a.deliveriesStored()
+			a.deliveriesStored(e.ID)
 		}
 	} else if _, err := a.Store.HoldDeliveries(ctx, e.ID, now); err != nil {
 		return nil, err

@@ -81,7 +81,7 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		}
 		return existing, ds, true, nil
 	}
-	a.deliveriesStored()
+	a.deliveriesDue(ds)
 	return e, ds, false, nil
 }
 

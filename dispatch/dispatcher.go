@@ -85,6 +85,14 @@ type Dispatcher struct {
 	claimed   map[string]struct{} // their IDs
 	endpoints map[string]*endpointQueue
 	sendersWG sync.WaitGroup
+	// due holds the endpoints that may have due deliveries not claimed
+	// yet: named by Wake, or whose last claim took all it asked for.
+	// discover asks the next round to find them all in the store.
+	due      map[string]struct{}
+	discover bool
+	// perRequest remembers how many deliveries a request to an endpoint
+	// carries, to size claims before its first job is seen.
+	perRequest map[string]int
 }
 
 // endpointQueue is the claimed work of one endpoint not yet sent.
@@ -135,13 +143,30 @@ func (d *Dispatcher) init() {
 		d.sem = make(chan struct{}, d.Concurrency)
 		d.endpoints = map[string]*endpointQueue{}
 		d.claimed = map[string]struct{}{}
+		d.due = map[string]struct{}{}
+		d.discover = true
+		d.perRequest = map[string]int{}
 	})
 }
 
-// Wake tells the dispatcher that deliveries may be due, so it claims them
-// now rather than at its next poll. It never blocks.
-func (d *Dispatcher) Wake() {
+// Wake tells the dispatcher that deliveries of the given endpoints (of any
+// endpoint if none is given) may be due, so it claims them now rather than
+// at its next poll. It never blocks.
+func (d *Dispatcher) Wake(endpointIDs ...string) {
 	d.init()
+	d.mu.Lock()
+	if len(endpointIDs) == 0 {
+		d.discover = true
+	}
+	for _, id := range endpointIDs {
+		d.due[id] = struct{}{}
+	}
+	d.mu.Unlock()
+	d.signal()
+}
+
+// signal makes the claim loop run a round. It never blocks.
+func (d *Dispatcher) signal() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -179,18 +204,21 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.releaseExpiredLeases(ctx, now)
 			nextSweep = now.Add(d.Lease / 3)
 		}
-		full, err := d.claim(ctx, now)
+		claimed, err := d.claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("claim deliveries", "err", err)
 		}
-		if full && err == nil {
-			continue // there may be more due right now
+		if claimed && err == nil {
+			continue // there may be room for more right now
 		}
 		timer.Reset(d.untilNextDue(ctx, now))
 		select {
 		case <-ctx.Done():
 		case <-d.wake:
 		case <-timer.C:
+			d.mu.Lock()
+			d.discover = true // a retry came due, or another process stored work
+			d.mu.Unlock()
 		}
 	}
 	d.sendersWG.Wait()
@@ -225,38 +253,70 @@ func (d *Dispatcher) releaseExpiredLeases(ctx context.Context, now time.Time) {
 		d.Log.Error("release expired leases", "err", err)
 	case n > 0:
 		d.Log.Warn("deliveries whose lease expired are due again", "deliveries", n)
+		d.mu.Lock()
+		d.discover = true
+		d.mu.Unlock()
 	}
 }
 
 // untilNextDue returns how long to sleep: until the next pending delivery
-// is due, at most PollInterval.
+// not yet due is due, at most PollInterval.
 func (d *Dispatcher) untilNextDue(ctx context.Context, now time.Time) time.Duration {
-	next, err := d.Store.NextDeliveryDue(ctx)
+	next, err := d.Store.NextDeliveryDue(ctx, now)
 	if err != nil || next == nil {
 		return d.PollInterval
 	}
 	return min(max(next.Sub(now), time.Millisecond), d.PollInterval)
 }
 
-// claim claims as many due deliveries as there is room for and hands them
-// to their endpoints' senders. full is true when it claimed all it asked
-// for, so more may be due.
-func (d *Dispatcher) claim(ctx context.Context, now time.Time) (full bool, err error) {
+// claim claims due deliveries of the endpoints that may have some, each
+// up to its room, and hands them to their endpoints' senders. claimed is
+// true when it claimed any: there may be room for more.
+//
+// Claiming endpoint by endpoint reads only the rows claimed: a global claim
+// that skipped endpoints with no room would read every due delivery of a
+// slow endpoint's backlog on every round.
+func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, err error) {
 	d.mu.Lock()
-	room := min(d.ClaimBatch, d.maxInFlight()-d.inFlight)
-	var busy []string
-	for id, q := range d.endpoints {
-		if len(q.jobs) > 0 && len(q.jobs) >= d.endpointBacklog(q.jobs[0].endpoint) {
-			busy = append(busy, id)
+	discover := d.discover
+	d.discover = false
+	d.mu.Unlock()
+	if discover {
+		ids, err := d.Store.DueEndpoints(ctx, now)
+		if err != nil {
+			d.mu.Lock()
+			d.discover = true
+			d.mu.Unlock()
+			return false, err
+		}
+		d.mu.Lock()
+		for _, id := range ids {
+			d.due[id] = struct{}{}
+		}
+		d.mu.Unlock()
+	}
+	claims := d.claims()
+	if len(claims) == 0 {
+		return false, nil
+	}
+	ds, err := d.Store.ClaimEndpointDeliveries(ctx, now, now.Add(d.Lease), claims)
+	if err != nil {
+		return false, err
+	}
+	// An endpoint that gave fewer than asked has nothing more due.
+	got := make(map[string]int, len(claims))
+	for _, dl := range ds {
+		got[dl.EndpointID]++
+	}
+	d.mu.Lock()
+	for _, c := range claims {
+		if got[c.EndpointID] < c.Limit {
+			delete(d.due, c.EndpointID)
 		}
 	}
 	d.mu.Unlock()
-	if room <= 0 {
+	if len(ds) == 0 {
 		return false, nil
-	}
-	ds, err := d.Store.ClaimDeliveries(ctx, now, now.Add(d.Lease), room, busy)
-	if err != nil || len(ds) == 0 {
-		return false, err
 	}
 	jobs, err := d.prepare(ctx, ds)
 	if err != nil {
@@ -270,14 +330,38 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (full bool, err e
 	}
 	d.mu.Unlock()
 	d.enqueue(ctx, jobs)
-	return len(ds) == room, nil
+	return true, nil
 }
 
-// endpointBacklog is how many claimed jobs an endpoint may have waiting
-// before no more are claimed for it: two requests' worth per sender, so a
-// slow endpoint keeps little claimed work from the other instances.
-func (d *Dispatcher) endpointBacklog(e *hookd.Endpoint) int {
-	return 2 * d.EndpointConcurrency * perRequest(e)
+// claims returns what to claim now: for each endpoint that may have due
+// deliveries, up to the room left in its backlog, within the overall room.
+// An endpoint's backlog, the claimed jobs waiting for its senders, is four
+// requests' worth per sender, so a slow endpoint keeps little claimed work
+// from the other instances; it is refilled once half empty, so claims are
+// not made one delivery at a time.
+func (d *Dispatcher) claims() []hookd.EndpointClaim {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	room := min(d.ClaimBatch, d.maxInFlight()-d.inFlight)
+	claims := make([]hookd.EndpointClaim, 0, len(d.due))
+	for id := range d.due { // map order: no endpoint is always last
+		if room <= 0 {
+			break
+		}
+		per := max(1, d.perRequest[id])
+		queued := 0
+		if q := d.endpoints[id]; q != nil {
+			queued = len(q.jobs)
+		}
+		backlog := 4 * d.EndpointConcurrency * per
+		if queued > backlog/2 {
+			continue
+		}
+		n := min(room, backlog-queued)
+		claims = append(claims, hookd.EndpointClaim{EndpointID: id, Limit: n})
+		room -= n
+	}
+	return claims
 }
 
 // prepare loads the events and endpoints of claimed deliveries and opens
@@ -346,6 +430,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, jobs []*job) {
 			d.endpoints[j.endpoint.ID] = q
 		}
 		q.jobs = append(q.jobs, j)
+		d.perRequest[j.endpoint.ID] = perRequest(j.endpoint)
 	}
 	for id, q := range d.endpoints {
 		for q.senders < d.EndpointConcurrency && len(q.jobs) > 0 && len(q.jobs) > q.senders*perRequest(q.jobs[0].endpoint) {
@@ -487,5 +572,5 @@ func (d *Dispatcher) record(results []result) {
 		delete(d.claimed, r.DeliveryID)
 	}
 	d.mu.Unlock()
-	d.Wake() // room for more
+	d.signal() // room for more
 }

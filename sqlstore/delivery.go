@@ -112,15 +112,99 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING keeps no order; IDs are UUIDv7, so this is creation order
-	// among deliveries due together.
+	sortByDue(ds)
+	return ds, nil
+}
+
+// DueEndpoints returns the IDs of the enabled endpoints with pending
+// deliveries due at now: one index probe per enabled endpoint.
+func (s *Store) DueEndpoints(ctx context.Context, now time.Time) ([]string, error) {
+	const op = "due endpoints"
+	rows, err := s.queryRead(ctx, "SELECT e.id FROM endpoints e WHERE e.enabled = ? AND EXISTS ("+
+		"SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = ? AND d.run_at <= ?)",
+		true, "pending", s.d.time(now))
+	if err != nil {
+		return nil, interpretError(err, op, "endpoint")
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, interpretError(err, op, "endpoint")
+		}
+		ids = append(ids, id)
+	}
+	return ids, interpretError(rows.Err(), op, "endpoint")
+}
+
+// claimEndpointQuery claims the due deliveries of one enabled endpoint, in
+// the order of the index on (endpoint_id, state, run_at, id), so it reads
+// only the rows it claims.
+func claimEndpointQuery(d *dialect) string {
+	lock := ""
+	if d.name == BackendPostgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return "UPDATE deliveries SET state = ?, lease_until = ?, updated_at = ? WHERE id IN (" +
+		"SELECT id FROM deliveries WHERE endpoint_id = ? AND state = ? AND run_at <= ?" +
+		" AND EXISTS (SELECT 1 FROM endpoints WHERE id = ? AND enabled = ?)" +
+		" ORDER BY run_at, id LIMIT ?" + lock + ") RETURNING " + deliveryColumns
+}
+
+// ClaimEndpointDeliveries claims due deliveries endpoint by endpoint, in one
+// transaction. On PostgreSQL the rows are locked with SKIP LOCKED, so
+// instances sharing the database never claim the same delivery; on SQLite
+// the single write connection serializes claims.
+func (s *Store) ClaimEndpointDeliveries(ctx context.Context, now, leaseUntil time.Time, claims []hookd.EndpointClaim) ([]*hookd.Delivery, error) {
+	const op = "claim deliveries"
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	q := claimEndpointQuery(s.d)
+	if err := s.prepareAll(ctx, q); err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	defer tx.Rollback()
+	stmt, err := s.txStmt(ctx, tx, q)
+	if err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	defer stmt.Close()
+	var all []*hookd.Delivery
+	for _, c := range claims {
+		if c.Limit <= 0 {
+			continue
+		}
+		ds, err := queryDeliveries(ctx, func(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+			return stmt.QueryContext(ctx, args...)
+		}, op, q, "running", s.d.time(leaseUntil), s.d.time(now), c.EndpointID, "pending", s.d.time(now), c.EndpointID, true, c.Limit)
+		if err != nil {
+			return nil, err
+		}
+		sortByDue(ds)
+		all = append(all, ds...)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, interpretError(err, op, "delivery")
+	}
+	return all, nil
+}
+
+// sortByDue sorts deliveries by RunAt, then ID: RETURNING keeps no order,
+// and IDs are UUIDv7, so this is creation order among deliveries due
+// together.
+func sortByDue(ds []*hookd.Delivery) {
 	slices.SortFunc(ds, func(a, b *hookd.Delivery) int {
 		if c := a.RunAt.Compare(b.RunAt); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return ds, nil
 }
 
 // ReleaseExpiredLeases makes running deliveries whose lease ended before
@@ -159,12 +243,12 @@ func (s *Store) ExtendLeases(ctx context.Context, ids []string, until time.Time)
 	return nil
 }
 
-// NextDeliveryDue returns the earliest run_at of a pending delivery of an
-// enabled endpoint, or nil when there is none.
-func (s *Store) NextDeliveryDue(ctx context.Context) (*time.Time, error) {
+// NextDeliveryDue returns the earliest run_at after after of a pending
+// delivery of an enabled endpoint, or nil when there is none.
+func (s *Store) NextDeliveryDue(ctx context.Context, after time.Time) (*time.Time, error) {
 	var next timeValue
-	err := s.queryRowRead(ctx, s.d.rebind("SELECT min(d.run_at) FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"+
-		" WHERE d.state = ? AND e.enabled = ?"), "pending", true).Scan(&next)
+	err := s.queryRowRead(ctx, "SELECT min(d.run_at) FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"+
+		" WHERE d.state = ? AND d.run_at > ? AND e.enabled = ?", "pending", s.d.time(after), true).Scan(&next)
 	if err != nil {
 		return nil, interpretError(err, "next delivery due", "delivery")
 	}
@@ -233,26 +317,59 @@ func anys(ss []string) []any {
 
 const attemptColumns = "id, tenant_id, delivery_id, endpoint_id, url, request_headers, request_body, response_status, response_headers, response_body, duration_us, error, created_at"
 
-var (
-	insertAttemptQuery = "INSERT INTO attempts (" + attemptColumns + ") SELECT " +
-		placeholders(13) + " WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)"
-	updateDeliveryQuery = "UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL," +
-		" attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?" +
-		" WHERE id = ? AND state = ?"
-)
+// recordChunk is the most rows one statement of RecordDeliveries writes:
+// 13 arguments per attempt stay far below both databases' limits.
+const recordChunk = 64
+
+// existingDeliveriesQuery selects which of n delivery IDs exist.
+func existingDeliveriesQuery(n int) string {
+	return "SELECT id FROM deliveries WHERE id IN (" + placeholders(n) + ")"
+}
+
+// insertAttemptsQuery inserts n attempts.
+func insertAttemptsQuery(n int) string {
+	return "INSERT INTO attempts (" + attemptColumns + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat("("+placeholders(13)+"), ", n), ", ")
+}
+
+// updateDeliveriesQuery moves n running deliveries to their next state
+// after an attempt. The VALUES columns are column1… in both databases;
+// the casts give PostgreSQL their types.
+func updateDeliveriesQuery(d *dialect, n int) string {
+	t := d.timeType
+	row := "(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS " + t + "), CAST(? AS " + t + "), CAST(? AS INTEGER), CAST(? AS TEXT))"
+	return "UPDATE deliveries SET state = v.column2, run_at = v.column3, lease_until = NULL, attempts = attempts + 1," +
+		" last_attempt_at = v.column4, last_status = v.column5, last_error = v.column6, updated_at = v.column4" +
+		" FROM (VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ") AS v" +
+		" WHERE deliveries.id = v.column1 AND deliveries.state = ?"
+}
 
 // RecordDeliveries stores what workers did, in one transaction: each
 // attempt, each delivery's next state (only while it is still running, so a
 // delivery whose lease expired and was claimed again is not moved back), the
 // endpoints' last_triggered_at, and the endpoints to disable, whose pending
-// deliveries become held.
+// deliveries become held. Attempts of deliveries deleted meanwhile (with
+// their endpoint) are dropped. Rows are written many per statement.
 func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
 	const op = "record deliveries"
 	// Rows are updated in ID order, so that recorders of several
 	// instances never deadlock.
 	results = slices.Clone(results)
 	slices.SortFunc(results, func(a, b hookd.DeliveryResult) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
-	if err := s.prepareAll(ctx, insertAttemptQuery, updateDeliveryQuery); err != nil {
+	var sent, unsent []hookd.DeliveryResult
+	for _, r := range results {
+		if r.Attempt == nil {
+			unsent = append(unsent, r)
+		} else {
+			sent = append(sent, r)
+		}
+	}
+	var queries []string
+	for chunk := range slices.Chunk(sent, recordChunk) {
+		queries = append(queries, existingDeliveriesQuery(len(chunk)),
+			updateDeliveriesQuery(s.d, len(chunk)), insertAttemptsQuery(len(chunk)))
+	}
+	if err := s.prepareAll(ctx, queries...); err != nil {
 		return interpretError(err, op, "delivery")
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -261,44 +378,17 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 	}
 	defer tx.Rollback()
 
-	insertAttempt, err := s.txStmt(ctx, tx, insertAttemptQuery)
-	if err != nil {
-		return interpretError(err, op, "attempt")
+	for chunk := range slices.Chunk(sent, recordChunk) {
+		if err := s.recordAttempts(ctx, tx, chunk); err != nil {
+			return err
+		}
 	}
-	defer insertAttempt.Close()
-	updateDelivery, err := s.txStmt(ctx, tx, updateDeliveryQuery)
-	if err != nil {
-		return interpretError(err, op, "delivery")
-	}
-	defer updateDelivery.Close()
-
-	for _, r := range results {
-		a := r.Attempt
-		if a == nil {
-			// Not sent: only the state moves.
-			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
-				" updated_at = ? WHERE id = ? AND state = ?"), string(r.State), s.d.time(r.RunAt), s.d.time(r.RunAt),
-				r.DeliveryID, "running"); err != nil {
-				return interpretError(err, op, "delivery")
-			}
-			continue
-		}
-		reqHeaders, err := json.Marshal(headersOrEmpty(a.RequestHeaders))
-		if err != nil {
-			return fmt.Errorf("%s: request headers: %w", op, err)
-		}
-		respHeaders, err := json.Marshal(headersOrEmpty(a.ResponseHeaders))
-		if err != nil {
-			return fmt.Errorf("%s: response headers: %w", op, err)
-		}
-		if _, err := updateDelivery.ExecContext(ctx, string(r.State), s.d.time(r.RunAt), s.d.time(a.CreatedAt),
-			a.ResponseStatus, a.Error, s.d.time(a.CreatedAt), r.DeliveryID, "running"); err != nil {
+	for _, r := range unsent {
+		// Not sent: only the state moves.
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
+			" updated_at = ? WHERE id = ? AND state = ?"), string(r.State), s.d.time(r.RunAt), s.d.time(r.RunAt),
+			r.DeliveryID, "running"); err != nil {
 			return interpretError(err, op, "delivery")
-		}
-		if _, err := insertAttempt.ExecContext(ctx, a.ID, a.TenantID, r.DeliveryID, a.EndpointID, a.URL, string(reqHeaders),
-			a.RequestBody, a.ResponseStatus, string(respHeaders), a.ResponseBody, a.Duration.Microseconds(), a.Error,
-			s.d.time(a.CreatedAt), r.DeliveryID); err != nil {
-			return interpretError(err, op, "attempt")
 		}
 	}
 	for _, e := range endpoints {
@@ -320,6 +410,87 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 		}
 	}
 	return interpretError(tx.Commit(), op, "delivery")
+}
+
+// recordAttempts stores the attempts of results (at most recordChunk, in
+// ID order) and moves their deliveries on, in tx.
+func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, results []hookd.DeliveryResult) error {
+	const op = "record deliveries"
+	ids := make([]any, len(results))
+	for i, r := range results {
+		ids[i] = r.DeliveryID
+	}
+	existing, err := s.txStmt(ctx, tx, existingDeliveriesQuery(len(results)))
+	if err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	defer existing.Close()
+	rows, err := existing.QueryContext(ctx, ids...)
+	if err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	exists := make(map[string]bool, len(results))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return interpretError(err, op, "delivery")
+		}
+		exists[id] = true
+	}
+	if err := rows.Close(); err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	if len(exists) < len(results) {
+		kept := make([]hookd.DeliveryResult, 0, len(exists))
+		for _, r := range results {
+			if exists[r.DeliveryID] {
+				kept = append(kept, r)
+			}
+		}
+		results = kept
+		if len(results) == 0 {
+			return nil
+		}
+	}
+
+	updateArgs := make([]any, 0, 6*len(results)+1)
+	insertArgs := make([]any, 0, 13*len(results))
+	for _, r := range results {
+		a := r.Attempt
+		reqHeaders, err := json.Marshal(headersOrEmpty(a.RequestHeaders))
+		if err != nil {
+			return fmt.Errorf("%s: request headers: %w", op, err)
+		}
+		respHeaders, err := json.Marshal(headersOrEmpty(a.ResponseHeaders))
+		if err != nil {
+			return fmt.Errorf("%s: response headers: %w", op, err)
+		}
+		at := s.d.time(a.CreatedAt)
+		updateArgs = append(updateArgs, r.DeliveryID, string(r.State), s.d.time(r.RunAt), at, a.ResponseStatus, a.Error)
+		insertArgs = append(insertArgs, a.ID, a.TenantID, r.DeliveryID, a.EndpointID, a.URL, string(reqHeaders),
+			a.RequestBody, a.ResponseStatus, string(respHeaders), a.ResponseBody, a.Duration.Microseconds(), a.Error, at)
+	}
+	updateArgs = append(updateArgs, "running")
+	if err := s.txExec(ctx, tx, updateDeliveriesQuery(s.d, len(results)), updateArgs...); err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	if err := s.txExec(ctx, tx, insertAttemptsQuery(len(results)), insertArgs...); err != nil {
+		return interpretError(err, op, "attempt")
+	}
+	return nil
+}
+
+// txExec runs q (with ? placeholders) in tx, as a cached statement if
+// prepareAll put it in the cache.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
+	stmt, err := s.txStmt(ctx, tx, q)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	_, err = stmt.ExecContext(ctx, args...)
+	return err
 }
 
 func headersOrEmpty(h map[string][]string) map[string][]string {

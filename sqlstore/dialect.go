@@ -23,6 +23,8 @@ type dialect struct {
 	// versionTableExists is a query answering whether goose's version
 	// table exists.
 	versionTableExists string
+	// timeType is the SQL type of times, for casts.
+	timeType string
 }
 
 // sqliteTimeLayout is how SQLite keeps times: fixed width, so that text
@@ -34,6 +36,7 @@ var sqliteDialect = &dialect{
 	timeArg:            func(t time.Time) any { return t.Format(sqliteTimeLayout) },
 	timeFloor:          "'" + time.Time{}.Format(sqliteTimeLayout) + "'",
 	versionTableExists: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'",
+	timeType:           "TEXT",
 }
 
 var postgresDialect = &dialect{
@@ -42,6 +45,7 @@ var postgresDialect = &dialect{
 	timeArg:            func(t time.Time) any { return t },
 	timeFloor:          "'0001-01-01 00:00:00+00'::timestamptz",
 	versionTableExists: "SELECT to_regclass('goose_db_version') IS NOT NULL",
+	timeType:           "timestamptz",
 }
 
 // rebind rewrites the ? placeholders of q for the dialect. Queries hold no

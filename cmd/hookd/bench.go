@@ -39,7 +39,7 @@ type BenchCmd struct {
 	Rate        int           `name:"rate" default:"0" help:"Events per second to publish at; 0 publishes them all first and then measures how fast they are delivered."`
 	Publishers  int           `name:"publishers" default:"8" help:"Concurrent API clients publishing."`
 	Timeout     time.Duration `name:"timeout" default:"10m" help:"Give up after this long."`
-	CPUProfile  string        `name:"cpu-profile" type:"path" help:"Write a CPU profile (go tool pprof) of the run to this file."`
+	CPUProfile  string        `name:"cpu-profile" type:"path" help:"Write a CPU profile (go tool pprof) to this file: of the delivery of the queue, or with --rate of the whole run."`
 }
 
 // benchResult is what a run measured.
@@ -59,18 +59,17 @@ func (c *BenchCmd) Run(env *Env) error {
 	}
 	ctx, cancel := context.WithTimeout(env.Ctx, c.Timeout)
 	defer cancel()
+	profile := func() error { return nil }
 	if c.CPUProfile != "" {
 		f, err := os.Create(c.CPUProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+		profile = func() error { return pprof.StartCPUProfile(f) }
 		defer pprof.StopCPUProfile()
 	}
-	r, err := c.run(ctx)
+	r, err := c.run(ctx, profile)
 	if err != nil {
 		return err
 	}
@@ -92,7 +91,9 @@ func (c *BenchCmd) Run(env *Env) error {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-func (c *BenchCmd) run(ctx context.Context) (*benchResult, error) {
+// run runs the benchmark, calling startProfile when the measured part
+// begins.
+func (c *BenchCmd) run(ctx context.Context, startProfile func() error) (*benchResult, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir, err := os.MkdirTemp("", "hookd-bench-")
 	if err != nil {
@@ -177,6 +178,9 @@ func (c *BenchCmd) run(ctx context.Context) (*benchResult, error) {
 
 	var stopDispatcher func()
 	if c.Rate > 0 {
+		if err := startProfile(); err != nil {
+			return nil, err
+		}
 		stopDispatcher = runDispatcher()
 	}
 	start := time.Now()
@@ -188,6 +192,9 @@ func (c *BenchCmd) run(ctx context.Context) (*benchResult, error) {
 	r.PublishP50, r.PublishP99 = percentiles(publishLatencies)
 	deliverStart := start
 	if c.Rate == 0 {
+		if err := startProfile(); err != nil {
+			return nil, err
+		}
 		deliverStart = time.Now()
 		stopDispatcher = runDispatcher()
 	}
