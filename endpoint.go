@@ -124,6 +124,19 @@ func (e *Endpoint) TargetURL() string {
 	return strings.ReplaceAll(e.URL, VerificationKeyPlaceholder, e.VerificationKey)
 }
 
+// IsHTTPSURL reports whether u is an https URL: its scheme, in any case, is
+// https. It does not otherwise check that u is valid.
+func IsHTTPSURL(u string) bool {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(u), ":")
+	return ok && strings.EqualFold(scheme, "https")
+}
+
+// HTTPSRequired returns the problem at location of an endpoint URL that is
+// not https while its tenant requires https (Tenant.RequireHTTPSEndpoints).
+func HTTPSRequired(location string) FieldError {
+	return FieldError{Location: location, Message: "must be an https URL: the tenant requires https for endpoints"}
+}
+
 // Subscribes reports whether the endpoint receives events of the type.
 func (e *Endpoint) Subscribes(eventType string) bool {
 	return e.AllEventTypes || slices.Contains(e.EventTypes, eventType)

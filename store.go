@@ -68,9 +68,18 @@ type TenantStore interface {
 	// ListTenants returns a page of tenants. Sort fields: created_at, slug,
 	// name. Query searches slug and name.
 	ListTenants(ctx context.Context, p ListParams) (Page[*Tenant], error)
-	// UpdateTenant saves t's name, plan, API switch and API key. Returns
+	// UpdateTenant saves t's name, plan, API switch and API key, but not
+	// RequireHTTPSEndpoints (see SetRequireHTTPSEndpoints). Returns
 	// ENOTFOUND if the tenant does not exist.
 	UpdateTenant(ctx context.Context, t *Tenant) error
+	// SetRequireHTTPSEndpoints sets the tenant's RequireHTTPSEndpoints to
+	// on. Switching it on while the tenant has endpoints whose URL is not
+	// https (see IsHTTPSURL) changes nothing and returns those endpoints,
+	// oldest first; otherwise it returns none. The check and the change are
+	// one step: no endpoint stored or changed at the same time by
+	// CreateEndpoint or UpdateEndpoint slips between them. Returns ENOTFOUND
+	// if the tenant does not exist.
+	SetRequireHTTPSEndpoints(ctx context.Context, tenantID string, on bool) ([]*Endpoint, error)
 	// ConsoleUserByEmail returns a console user of the tenant. Returns
 	// ENOTFOUND if none.
 	ConsoleUserByEmail(ctx context.Context, tenantID, email string) (*ConsoleUser, error)
@@ -185,7 +194,8 @@ type EventTypeStore interface {
 // their Sealed forms only; the plaintext fields are never stored.
 type EndpointStore interface {
 	// CreateEndpoint stores e. Returns ENOTFOUND if its tenant does not
-	// exist.
+	// exist, and EINVALID (HTTPSRequired at body.url) if e's URL is not
+	// https while its tenant requires https endpoints.
 	CreateEndpoint(ctx context.Context, e *Endpoint) error
 	// Endpoint returns an endpoint of the tenant. Returns ENOTFOUND if none.
 	Endpoint(ctx context.Context, tenantID, id string) (*Endpoint, error)
@@ -195,7 +205,8 @@ type EndpointStore interface {
 	ListEndpoints(ctx context.Context, tenantID string, p ListParams) (Page[*Endpoint], error)
 	// UpdateEndpoint saves everything of e but its ID, TenantID, CreatedAt
 	// and LastTriggeredAt. Returns ENOTFOUND if e.TenantID has no endpoint
-	// e.ID.
+	// e.ID, and EINVALID (HTTPSRequired at body.url) if e's URL is not https
+	// while its tenant requires https endpoints.
 	UpdateEndpoint(ctx context.Context, e *Endpoint) error
 	// TouchEndpoint records that a delivery was sent to the endpoint at t;
 	// it never moves LastTriggeredAt back, and an endpoint that is gone is

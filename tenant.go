@@ -65,6 +65,13 @@ type Tenant struct {
 	APIEnabled bool
 	// APIKey is the tenant's API key, kept so that it can be shown again.
 	APIKey *APIKey
+
+	// RequireHTTPSEndpoints tells whether every endpoint of the tenant must
+	// have an https URL. While it is set the tenant has no endpoint whose
+	// URL is not https: endpoints are refused such a URL, and the setting
+	// cannot be switched on while one exists (see
+	// TenantStore.SetRequireHTTPSEndpoints). Off by default.
+	RequireHTTPSEndpoints bool
 }
 
 // APIKey is a tenant's API key as stored: encrypted so it can be revealed

@@ -48,10 +48,11 @@ type CreateEndpointInput struct {
 // CreateEndpoint adds an endpoint to the tenant, enabled, with a new signing
 // secret and verification key (returned in plaintext in the endpoint).
 // Returns EINVALID listing every invalid field (event types must be in the
-// tenant's catalog), and EPLANFORBIDDEN unless the tenant's plan includes
-// webhooks.
+// tenant's catalog; the URL must be https if the tenant requires it), and
+// EPLANFORBIDDEN unless the tenant's plan includes webhooks.
 func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndpointInput) (*hookd.Endpoint, error) {
-	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+	t, err := a.webhooksTenant(ctx, tenantID)
+	if err != nil {
 		return nil, err
 	}
 	now := a.now()
@@ -85,7 +86,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	if in.VerificationKeyHeader != "" {
 		up.VerificationKeyHeader = &in.VerificationKeyHeader
 	}
-	if err := a.applyEndpointInput(ctx, e, up, "The endpoint cannot be created."); err != nil {
+	if err := a.applyEndpointInput(ctx, e, up, t.RequireHTTPSEndpoints, "The endpoint cannot be created."); err != nil {
 		return nil, err
 	}
 	e.VerificationKey = secret.NewToken("", verificationKeyLength)
@@ -156,17 +157,18 @@ type UpdateEndpointInput struct {
 }
 
 // UpdateEndpoint changes an endpoint of the tenant. Returns ENOTFOUND,
-// EINVALID listing every invalid field, and EPLANFORBIDDEN unless the plan
-// includes webhooks.
+// EINVALID listing every invalid field (a new URL must be https if the tenant
+// requires it), and EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) UpdateEndpoint(ctx context.Context, tenantID, id string, in UpdateEndpointInput) (*hookd.Endpoint, error) {
-	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
+	t, err := a.webhooksTenant(ctx, tenantID)
+	if err != nil {
 		return nil, err
 	}
 	e, err := a.endpoint(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.applyEndpointInput(ctx, e, in, "The endpoint cannot be changed."); err != nil {
+	if err := a.applyEndpointInput(ctx, e, in, t.RequireHTTPSEndpoints, "The endpoint cannot be changed."); err != nil {
 		return nil, err
 	}
 	e.UpdatedAt = a.now()
@@ -322,9 +324,10 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 	return e, nil
 }
 
-// applyEndpointInput validates in and sets its non-nil fields on e. Returns
-// EINVALID with message listing every invalid field.
-func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in UpdateEndpointInput, message string) error {
+// applyEndpointInput validates in and sets its non-nil fields on e; a URL
+// must be https if requireHTTPS. Returns EINVALID with message listing every
+// invalid field.
+func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in UpdateEndpointInput, requireHTTPS bool, message string) error {
 	var fields []hookd.FieldError
 	bad := func(location, format string, args ...any) {
 		fields = append(fields, hookd.FieldError{Location: location, Message: fmt.Sprintf(format, args...)})
@@ -340,6 +343,8 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 		u := strings.TrimSpace(*in.URL)
 		if fe := validateEndpointURL("body.url", u); fe != nil {
 			fields = append(fields, *fe)
+		} else if requireHTTPS && !hookd.IsHTTPSURL(u) {
+			fields = append(fields, hookd.HTTPSRequired("body.url"))
 		}
 		e.URL = u
 	}

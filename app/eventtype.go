@@ -57,17 +57,23 @@ func (a *App) ensureBuiltins(ctx context.Context) error {
 // checkWebhooksAllowed stores the built-in catalog if need be and returns
 // EPLANFORBIDDEN unless the tenant's plan includes webhooks.
 func (a *App) checkWebhooksAllowed(ctx context.Context, tenantID string) error {
+	_, err := a.webhooksTenant(ctx, tenantID)
+	return err
+}
+
+// webhooksTenant is checkWebhooksAllowed that also returns the tenant.
+func (a *App) webhooksTenant(ctx context.Context, tenantID string) (*hookd.Tenant, error) {
 	if err := a.ensureBuiltins(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	t, err := a.Store.Tenant(ctx, tenantID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !t.Plan.Allows(hookd.FeatureWebhooks) {
-		return planError(t.Plan, hookd.FeatureWebhooks)
+		return nil, planError(t.Plan, hookd.FeatureWebhooks)
 	}
-	return nil
+	return t, nil
 }
 
 // CreateEventTypeInput is a tenant's new event type.

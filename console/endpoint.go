@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -24,6 +25,8 @@ func init() {
 	notices["endpoint-deleted"] = "The endpoint was deleted."
 	notices["secret-rotated"] = "A new signing secret was made."
 	notices["verification-key-rotated"] = "A new verification key was made. The old one is no longer sent."
+	notices["https-required"] = "Endpoints must now use https: http URLs are refused."
+	notices["https-not-required"] = "Endpoints may use http or https URLs."
 }
 
 // endpointForm is the add and edit form of an endpoint as typed, so that a
@@ -168,6 +171,23 @@ type endpointsPage struct {
 	Delete string
 	// PlanForbidden says why the tenant's plan has no webhooks.
 	PlanForbidden string
+	// RequireHTTPS is the tenant setting of the same name.
+	RequireHTTPS bool
+	// HTTPSConflict says why requiring https was refused, or is nil.
+	HTTPSConflict *httpsConflict
+}
+
+// httpsConflict is a refusal to require https: the app's message and each
+// endpoint in the way.
+type httpsConflict struct {
+	Message   string
+	Endpoints []httpsBlocker
+}
+
+// httpsBlocker is an endpoint whose URL is not https.
+type httpsBlocker struct {
+	ID      string
+	Message string
 }
 
 func (s *Server) endpoints(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -206,7 +226,40 @@ func (s *Server) renderEndpoints(w http.ResponseWriter, r *http.Request, v *visi
 	if p.EventTypes, err = s.eventTypes(ctx, v.Tenant().ID); err != nil {
 		return err
 	}
+	settings, err := s.App.TenantSettings(ctx, v.Tenant().ID)
+	if err != nil {
+		return err
+	}
+	p.RequireHTTPS = settings.RequireHTTPSEndpoints
 	return s.render(w, r, v, status, "endpoints", "Webhooks", p)
+}
+
+// setRequireHTTPS switches the tenant setting (checkbox
+// require_https_endpoints). A refusal because endpoints still use http
+// comes back as the Webhooks page, 409, naming them.
+func (s *Server) setRequireHTTPS(w http.ResponseWriter, r *http.Request, v *visit) error {
+	on := r.PostForm.Get("require_https_endpoints") == "true"
+	_, err := s.App.UpdateTenantSettings(r.Context(), v.Tenant().ID, app.UpdateTenantSettingsInput{RequireHTTPSEndpoints: &on})
+	if hookd.ErrorCode(err) == hookd.ECONFLICT {
+		c := &httpsConflict{Message: hookd.ErrorMessage(err)}
+		var e *hookd.Error
+		if errors.As(err, &e) {
+			for _, f := range e.Fields {
+				if id, ok := strings.CutPrefix(f.Location, "endpoints."); ok {
+					c.Endpoints = append(c.Endpoints, httpsBlocker{ID: id, Message: f.Message})
+				}
+			}
+		}
+		return s.renderEndpoints(w, r, v, http.StatusConflict, endpointsPage{Form: newEndpointForm(), HTTPSConflict: c})
+	} else if err != nil {
+		return err
+	}
+	notice := "https-not-required"
+	if on {
+		notice = "https-required"
+	}
+	redirect(w, r, "/webhooks", notice)
+	return nil
 }
 
 // endpointState is the state an endpoint's table shows and sorts by.

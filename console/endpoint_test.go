@@ -240,3 +240,98 @@ func TestWebhooksPlan(t *testing.T) {
 	wantContains(t, "free plan", p, "The free plan does not include webhooks")
 	wantNotContains(t, "free plan", p, `id="add-endpoint"`)
 }
+
+// TestRequireHTTPS switches the tenant setting on the Webhooks page: refused
+// with a 409 naming the http endpoint, then on once it is https, after which
+// the endpoint forms refuse http URLs. Posts without the CSRF token change
+// nothing.
+func TestRequireHTTPS(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		plain, err := h.app.CreateEndpoint(ctx, h.tenant.ID, app.CreateEndpointInput{Name: "Orders", URL: "http://orders.example/hook"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := h.browser()
+		b.signIn()
+		requireHTTPS := func() bool {
+			t.Helper()
+			st, err := h.app.TenantSettings(ctx, h.tenant.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.RequireHTTPSEndpoints
+		}
+
+		p := b.get("/webhooks")
+		wantStatus(t, "webhooks", p, http.StatusOK)
+		wantContains(t, "webhooks", p, `id="https-form"`, `action="/webhooks/settings"`, "Require HTTPS for endpoints", `name="csrf_token"`)
+		wantNotContains(t, "webhooks", p, `id="require-https" checked`, `id="https-conflict"`)
+
+		// Without (or with a wrong) CSRF token: 403, nothing changes.
+		on := url.Values{"require_https_endpoints": {"true"}}
+		wantStatus(t, "no CSRF", b.postRaw("/webhooks/settings", on, nil), http.StatusForbidden)
+		wantStatus(t, "wrong CSRF", b.postRaw("/webhooks/settings", url.Values{"require_https_endpoints": {"true"}, "csrf_token": {"nope"}}, nil), http.StatusForbidden)
+		if requireHTTPS() {
+			t.Fatal("the setting changed without a CSRF token")
+		}
+		// Signed out: no change either.
+		anon := h.browser()
+		anon.get("/login")
+		if p := anon.post("/webhooks/settings", on); p.status == http.StatusSeeOther && !strings.HasPrefix(p.location(), "/login") {
+			t.Fatalf("signed out post: %d to %q", p.status, p.location())
+		}
+
+		// With an http endpoint: 409, the page names it with a link.
+		b.get("/webhooks")
+		p = b.post("/webhooks/settings", on)
+		wantStatus(t, "enable with an http endpoint", p, http.StatusConflict)
+		wantContains(t, "conflict", p, `id="https-conflict"`, `role="alert"`, "while 1 endpoint does not use https",
+			`href="/webhooks/`+plain.ID+`#settings"`, "http://orders.example/hook", `"Orders"`)
+		if requireHTTPS() {
+			t.Fatal("the setting changed despite the conflict")
+		}
+
+		// Change the endpoint to https through its form, then it works.
+		edit := url.Values{"url": {"https://orders.example/hook"}, "name": {"Orders"}, "format": {"json"}, "mode": {"full"},
+			"verify_tls": {"true"}, "max_events_per_request": {"1"}, "timeout_seconds": {"15"}, "verification_key_header": {"X-Hookd-Verification-Key"}}
+		b.get("/webhooks/" + plain.ID)
+		wantStatus(t, "save https", b.post("/webhooks/"+plain.ID, edit), http.StatusSeeOther)
+		b.get("/webhooks")
+		p = b.post("/webhooks/settings", on)
+		wantStatus(t, "enable", p, http.StatusSeeOther)
+		if p.location() != "/webhooks?notice=https-required" || !requireHTTPS() {
+			t.Fatalf("enable: redirect %q, setting %v", p.location(), requireHTTPS())
+		}
+		p = b.get(p.location())
+		wantContains(t, "after enabling", p, "Endpoints must now use https", `id="require-https" checked`)
+
+		// The endpoint forms now refuse http with a readable 422.
+		add := url.Values{"url": {"http://plain.example/hook"}, "name": {"Plain"}, "format": {"json"}, "mode": {"full"},
+			"max_events_per_request": {"1"}, "timeout_seconds": {"15"}, "verification_key_header": {"X-Hookd-Verification-Key"}}
+		p = b.post("/webhooks", add)
+		wantStatus(t, "add http", p, http.StatusUnprocessableEntity)
+		wantContains(t, "add http", p, "URL: must be an https URL: the tenant requires https for endpoints", `aria-invalid="true"`,
+			`value="http://plain.example/hook"`, "data-modal open>")
+		edit.Set("url", "http://orders.example/hook")
+		b.get("/webhooks/" + plain.ID)
+		p = b.post("/webhooks/"+plain.ID, edit)
+		wantStatus(t, "edit to http", p, http.StatusUnprocessableEntity)
+		wantContains(t, "edit to http", p, "the tenant requires https for endpoints")
+		if e, _ := h.app.Endpoint(ctx, h.tenant.ID, plain.ID); e.URL != "https://orders.example/hook" {
+			t.Fatalf("URL after a refused edit: %s", e.URL)
+		}
+		add.Set("url", "https://plain.example/hook")
+		b.get("/webhooks")
+		wantStatus(t, "add https", b.post("/webhooks", add), http.StatusSeeOther)
+
+		// Unchecking the box (the field is absent) switches it off.
+		b.get("/webhooks")
+		p = b.post("/webhooks/settings", url.Values{})
+		wantStatus(t, "disable", p, http.StatusSeeOther)
+		if p.location() != "/webhooks?notice=https-not-required" || requireHTTPS() {
+			t.Fatalf("disable: redirect %q, setting %v", p.location(), requireHTTPS())
+		}
+	})
+}

@@ -15,6 +15,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /webhooks", s.handle(tenantOnly, s.endpoints))
 	mux.Handle("POST /webhooks", s.handle(tenantOnly, s.createEndpoint))
 	mux.Handle("GET /webhooks/documentation", s.handle(tenantOnly, s.webhookDocs))
+	mux.Handle("POST /webhooks/settings", s.handle(tenantOnly, s.setRequireHTTPS))
 	mux.Handle("GET /webhooks/{id}", s.handle(tenantOnly, s.endpoint))
 	mux.Handle("POST /webhooks/{id}", s.handle(tenantOnly, s.updateEndpoint))
 	mux.Handle("POST /webhooks/{id}/enable", s.handle(tenantOnly, s.enableEndpoint))

@@ -45,14 +45,14 @@ type Problem struct {
 	Status   int            `json:"status" doc:"The HTTP status code" example:"422"`
 	Detail   string         `json:"detail,omitempty" doc:"What went wrong this time, for people" example:"The tenant cannot be created."`
 	Instance string         `json:"instance,omitempty" doc:"The request path the problem occurred on"`
-	Errors   []ProblemField `json:"errors,omitempty" doc:"Every invalid part of the request, for validation errors"`
+	Errors   []ProblemField `json:"errors,omitempty" doc:"Every invalid part of the request, for validation errors; for some conflicts, every thing in the way"`
 
 	headers http.Header
 }
 
 // ProblemField names one invalid part of a request.
 type ProblemField struct {
-	Location string `json:"location" doc:"Where: body.<field>, query.<name>, path.<name> or header.<name>" example:"body.slug"`
+	Location string `json:"location" doc:"Where: body.<field>, query.<name>, path.<name> or header.<name>; in a conflict, the thing in the way, such as endpoints.<id>" example:"body.slug"`
 	Message  string `json:"message" doc:"What is wrong there" example:"must be 1 to 63 lowercase letters, digits or dashes"`
 }
 

@@ -33,6 +33,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerRevealAPIKey(api, s.App)
 	registerRegenerateAPIKey(api, s.App)
 
+	// Tenant settings.
+	registerGetSettings(api, s.App)
+	registerUpdateSettings(api, s.App)
+
 	// Access tokens.
 	registerCreateAccessToken(api, s.App)
 	registerListAccessTokens(api, s.App)

@@ -13,16 +13,19 @@ import (
 
 // Tenant is a tenant as the API shows it.
 type Tenant struct {
-	ID         string    `json:"id" example:"ten_0193b7e4a1c27d5e9f3a1b2c3d4e5f60"`
-	Slug       string    `json:"slug" example:"acme" doc:"Unique, URL-safe name used in inbound webhook URLs."`
-	Name       string    `json:"name" example:"Acme Inc."`
-	Plan       string    `json:"plan" enum:"free,platinum,enterprise" example:"enterprise" doc:"free: no API and no webhooks; platinum and enterprise: both."`
-	APIEnabled bool      `json:"api_enabled" example:"false" doc:"Whether the tenant's REST API is on."`
-	CreatedAt  time.Time `json:"created_at" example:"2026-11-23T09:40:00Z"`
+	ID         string `json:"id" example:"ten_0193b7e4a1c27d5e9f3a1b2c3d4e5f60"`
+	Slug       string `json:"slug" example:"acme" doc:"Unique, URL-safe name used in inbound webhook URLs."`
+	Name       string `json:"name" example:"Acme Inc."`
+	Plan       string `json:"plan" enum:"free,platinum,enterprise" example:"enterprise" doc:"free: no API and no webhooks; platinum and enterprise: both."`
+	APIEnabled bool   `json:"api_enabled" example:"false" doc:"Whether the tenant's REST API is on."`
+	// RequireHTTPSEndpoints is the tenant setting of GET /api/v1/settings.
+	RequireHTTPSEndpoints bool      `json:"require_https_endpoints" example:"false" doc:"Whether every endpoint of the tenant must have an https URL."`
+	CreatedAt             time.Time `json:"created_at" example:"2026-11-23T09:40:00Z"`
 }
 
 func tenantOf(t *hookd.Tenant) Tenant {
-	return Tenant{ID: t.ID, Slug: t.Slug, Name: t.Name, Plan: string(t.Plan), APIEnabled: t.APIEnabled, CreatedAt: t.CreatedAt}
+	return Tenant{ID: t.ID, Slug: t.Slug, Name: t.Name, Plan: string(t.Plan), APIEnabled: t.APIEnabled,
+		RequireHTTPSEndpoints: t.RequireHTTPSEndpoints, CreatedAt: t.CreatedAt}
 }
 
 type tenantOutput struct{ Body Tenant }
@@ -85,21 +88,26 @@ func registerGetTenant(api huma.API, a *app.App) {
 type updateTenantInput struct {
 	Slug string `path:"slug" example:"acme"`
 	Body struct {
-		Name *string `json:"name,omitempty" example:"Acme Corporation"`
-		Plan *string `json:"plan,omitempty" enum:"free,platinum,enterprise" example:"platinum" doc:"Moving to free keeps the API key but makes it answer 403."`
+		Name                  *string `json:"name,omitempty" example:"Acme Corporation"`
+		Plan                  *string `json:"plan,omitempty" enum:"free,platinum,enterprise" example:"platinum" doc:"Moving to free keeps the API key but makes it answer 403."`
+		RequireHTTPSEndpoints *bool   `json:"require_https_endpoints,omitempty" example:"true" doc:"The tenant setting of PATCH /api/v1/settings: true refuses endpoint URLs that are not https. Switching it on while the tenant has http endpoints answers 409 naming them, and changes nothing."`
 	}
 }
 
 func registerUpdateTenant(api huma.API, a *app.App) {
 	op := withBodyErrors(operatorOperation(http.MethodPatch, "/api/v1/admin/tenants/{slug}", "update-tenant", "Change a tenant",
-		"Changes a tenant's name or plan; fields left out stay as they are.", http.StatusOK, http.StatusNotFound))
+		"Changes a tenant's name, plan or `require_https_endpoints` setting; fields left out stay as they are. "+
+			"Requiring https while the tenant has endpoints whose URL is not https answers 409 (`urn:hookd:problem:conflict`) "+
+			"with one entry in `errors` per such endpoint (`location` `endpoints.<id>`), and changes nothing.",
+		http.StatusOK, http.StatusNotFound, http.StatusConflict))
 	huma.Register(api, op, func(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
 		var plan *hookd.Plan
 		if in.Body.Plan != nil {
 			p := hookd.Plan(*in.Body.Plan)
 			plan = &p
 		}
-		t, err := a.UpdateTenant(ctx, in.Slug, app.UpdateTenantInput{Name: in.Body.Name, Plan: plan})
+		t, err := a.UpdateTenant(ctx, in.Slug, app.UpdateTenantInput{Name: in.Body.Name, Plan: plan,
+			RequireHTTPSEndpoints: in.Body.RequireHTTPSEndpoints})
 		if err != nil {
 			return nil, err
 		}
@@ -153,5 +161,53 @@ func registerRegenerateTenantAPIKey(api huma.API, a *app.App) {
 			return nil, err
 		}
 		return apiKeyOf(acc), nil
+	})
+}
+
+// Settings are the settings a tenant changes for itself.
+type Settings struct {
+	RequireHTTPSEndpoints bool `json:"require_https_endpoints" example:"true" doc:"Whether every endpoint must have an https URL. While true, creating or changing an endpoint with an http URL answers 422 at body.url."`
+}
+
+type settingsOutput struct{ Body Settings }
+
+func settingsOf(s app.TenantSettings) *settingsOutput {
+	return &settingsOutput{Body: Settings{RequireHTTPSEndpoints: s.RequireHTTPSEndpoints}}
+}
+
+func registerGetSettings(api huma.API, a *app.App) {
+	op := tenantOperation(http.MethodGet, "/api/v1/settings", "get-settings", "Settings", "Get your tenant's settings",
+		"Returns the tenant's settings.", http.StatusOK)
+	huma.Register(api, op, func(ctx context.Context, _ *struct{}) (*settingsOutput, error) {
+		s, err := a.TenantSettings(ctx, tenantID(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return settingsOf(s), nil
+	})
+}
+
+type updateSettingsInput struct {
+	Body struct {
+		RequireHTTPSEndpoints *bool `json:"require_https_endpoints,omitempty" example:"true" doc:"true refuses endpoint URLs that are not https from now on; false allows http again."`
+	}
+}
+
+func registerUpdateSettings(api huma.API, a *app.App) {
+	op := withBodyErrors(tenantOperation(http.MethodPatch, "/api/v1/settings", "update-settings", "Settings", "Change your tenant's settings",
+		"Changes the tenant's settings; fields left out stay as they are. "+
+			"Setting `require_https_endpoints` to true while endpoints have URLs that are not https answers 409 "+
+			"(`urn:hookd:problem:conflict`): `detail` names them, and `errors` holds one entry per endpoint "+
+			"(`location` `endpoints.<id>`, `message` with its name and URL). Nothing changes then: hookd never turns "+
+			"an endpoint off or rewrites its URL for you. Change those URLs to https (or delete the endpoints) and try again.",
+		http.StatusOK, http.StatusConflict))
+	huma.Register(api, op, func(ctx context.Context, in *updateSettingsInput) (*settingsOutput, error) {
+		s, err := a.UpdateTenantSettings(ctx, tenantID(ctx), app.UpdateTenantSettingsInput{
+			RequireHTTPSEndpoints: in.Body.RequireHTTPSEndpoints,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return settingsOf(s), nil
 	})
 }

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,14 +114,15 @@ func normalizeEndpoint(e *hookd.Endpoint) {
 
 // CreateEndpoint stores e; its times are rounded down to microseconds in
 // UTC, as stored, and nil lists and maps become empty ones. Returns
-// ENOTFOUND if its tenant does not exist.
+// ENOTFOUND if its tenant does not exist, and EINVALID if e's URL is not
+// https while the tenant requires https endpoints.
 func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 	const op, noun = "create endpoint", "endpoint"
 	types, headers, current, previous, prevExp, err := endpointValues(e)
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	_, err = s.exec(ctx, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
+	_, err = s.execEndpoint(ctx, e, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
 		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
@@ -152,14 +155,15 @@ func (s *Store) ListEndpoints(ctx context.Context, tenantID string, p hookd.List
 
 // UpdateEndpoint saves everything of e but its ID, TenantID, CreatedAt and
 // LastTriggeredAt, in one UPDATE. Returns ENOTFOUND if e.TenantID has no
-// endpoint e.ID.
+// endpoint e.ID, and EINVALID if e's URL is not https while the tenant
+// requires https endpoints.
 func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 	const op, noun = "update endpoint", "endpoint"
 	types, headers, current, previous, prevExp, err := endpointValues(e)
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	res, err := s.exec(ctx, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
+	res, err := s.execEndpoint(ctx, e, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
 		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
@@ -175,6 +179,41 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 	normalizeEndpoint(e)
 	e.LastTriggeredAt = storeTimePtr(lastTriggered)
 	return nil
+}
+
+// execEndpoint runs q, which stores e. An https URL is stored at once; any
+// other URL is stored in a transaction that first reads the tenant's
+// require_https_endpoints under a lock on the tenant's row (FOR KEY SHARE on
+// PostgreSQL, which SetRequireHTTPSEndpoints's FOR UPDATE waits for), and
+// refuses the URL if it is set.
+func (s *Store) execEndpoint(ctx context.Context, e *hookd.Endpoint, q string, args ...any) (sql.Result, error) {
+	if hookd.IsHTTPSURL(e.URL) {
+		return s.exec(ctx, q, args...)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " FOR KEY SHARE"
+	}
+	var required bool
+	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT require_https_endpoints FROM tenants WHERE id = ?"+lock), e.TenantID).Scan(&required); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("tenant of endpoint", "tenant")
+		}
+		return nil, err
+	}
+	if required {
+		return nil, hookd.Invalid("The tenant requires https for endpoints.", hookd.HTTPSRequired("body.url"))
+	}
+	res, err := tx.ExecContext(ctx, s.d.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return res, tx.Commit()
 }
 
 // TouchEndpoint records that a delivery was sent to the endpoint at t, in

@@ -10,7 +10,8 @@ import (
 
 var _ hookd.TenantStore = (*Store)(nil)
 
-const tenantColumns = "id, slug, name, plan, created_at, api_enabled, api_key_ciphertext, api_key_hash, api_key_hint, api_key_created_at"
+const tenantColumns = "id, slug, name, plan, created_at, api_enabled, api_key_ciphertext, api_key_hash, api_key_hint, api_key_created_at, " +
+	"require_https_endpoints"
 
 var tenants = &table[*hookd.Tenant]{
 	name:    "tenants",
@@ -34,7 +35,7 @@ func scanTenant(sc scanner, extra ...any) (*hookd.Tenant, error) {
 		hint       sql.NullString
 		keyCreated timeValue
 	)
-	dest := []any{&t.ID, &t.Slug, &t.Name, &plan, &created, &t.APIEnabled, &ciphertext, &hash, &hint, &keyCreated}
+	dest := []any{&t.ID, &t.Slug, &t.Name, &plan, &created, &t.APIEnabled, &ciphertext, &hash, &hint, &keyCreated, &t.RequireHTTPSEndpoints}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -75,8 +76,9 @@ func (s *Store) CreateTenant(ctx context.Context, t *hookd.Tenant, u *hookd.Cons
 	defer tx.Rollback()
 
 	args := append([]any{t.ID, t.Slug, t.Name, string(t.Plan), s.d.time(t.CreatedAt), t.APIEnabled}, s.apiKeyArgs(t.APIKey)...)
+	args = append(args, t.RequireHTTPSEndpoints)
 	if _, err := tx.ExecContext(ctx, s.d.rebind(
-		"INSERT INTO tenants ("+tenantColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), args...); err != nil {
+		"INSERT INTO tenants ("+tenantColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), args...); err != nil {
 		return interpretError(err, op, "tenant")
 	}
 	if u != nil {
@@ -132,8 +134,9 @@ func (s *Store) ListTenants(ctx context.Context, p hookd.ListParams) (hookd.Page
 	return list(ctx, s, tenants, p, nil)
 }
 
-// UpdateTenant saves t's name, plan, API switch and API key; the key's time
-// is rounded as stored. Returns ENOTFOUND if the tenant does not exist, and
+// UpdateTenant saves t's name, plan, API switch and API key, but not
+// RequireHTTPSEndpoints, which only SetRequireHTTPSEndpoints changes; the
+// key's time is rounded as stored. Returns ENOTFOUND if the tenant does not exist, and
 // ECONFLICT if another tenant has the API key.
 func (s *Store) UpdateTenant(ctx context.Context, t *hookd.Tenant) error {
 	const op = "update tenant"
@@ -148,6 +151,71 @@ func (s *Store) UpdateTenant(ctx context.Context, t *hookd.Tenant) error {
 		t.APIKey.CreatedAt = storeTime(t.APIKey.CreatedAt)
 	}
 	return nil
+}
+
+// SetRequireHTTPSEndpoints sets whether the tenant's endpoints must be https,
+// in one transaction that holds the tenant's row: switching on while the
+// tenant has endpoints whose URL is not https changes nothing and returns
+// them, oldest first. CreateEndpoint and UpdateEndpoint read the setting
+// under the same row lock (on SQLite every write transaction is exclusive),
+// so an http endpoint cannot be stored between the check and the change.
+// Returns ENOTFOUND if the tenant does not exist.
+func (s *Store) SetRequireHTTPSEndpoints(ctx context.Context, tenantID string, on bool) ([]*hookd.Endpoint, error) {
+	const op, noun = "set require https endpoints", "tenant"
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, interpretError(err, op, noun)
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " FOR UPDATE"
+	}
+	var was bool
+	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT require_https_endpoints FROM tenants WHERE id = ?"+lock), tenantID).Scan(&was); err != nil {
+		return nil, interpretError(err, op, noun)
+	}
+	if on && !was {
+		blocking, err := s.nonHTTPSEndpoints(ctx, tx, tenantID)
+		if err != nil {
+			return nil, interpretError(err, op, noun)
+		}
+		if len(blocking) > 0 {
+			return blocking, nil
+		}
+	}
+	if on != was {
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE tenants SET require_https_endpoints = ? WHERE id = ?"), on, tenantID); err != nil {
+			return nil, interpretError(err, op, noun)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, interpretError(err, op, noun)
+	}
+	return nil, nil
+}
+
+// nonHTTPSEndpoints returns the tenant's endpoints whose URL is not https,
+// oldest first. It reads every endpoint of the tenant and decides with
+// hookd.IsHTTPSURL, so that the store and the app agree on what https is.
+func (s *Store) nonHTTPSEndpoints(ctx context.Context, tx *sql.Tx, tenantID string) ([]*hookd.Endpoint, error) {
+	rows, err := tx.QueryContext(ctx, s.d.rebind(
+		"SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? ORDER BY created_at, id"), tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*hookd.Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		if !hookd.IsHTTPSURL(e.URL) {
+			out = append(out, e)
+		}
+	}
+	return out, rows.Err()
 }
 
 const consoleUserColumns = "id, tenant_id, email, password_hash, created_at"

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,5 +196,167 @@ var tenantTests = []storeTest{
 		wantCode(t, err, hookd.ENOTFOUND)
 		_, err = s.ConsoleUserByEmail(ctx, a.ID, "other@example.com")
 		wantCode(t, err, hookd.ENOTFOUND)
+	}},
+	{"RequireHTTPSEndpointsRoundTrip", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		want := &hookd.Tenant{ID: hookd.NewID(hookd.PrefixTenant), Slug: "strict", Name: "Strict", Plan: hookd.PlanPlatinum,
+			CreatedAt: t0, RequireHTTPSEndpoints: true}
+		must(t, s.CreateTenant(ctx, want, nil))
+		got, err := s.Tenant(ctx, want.ID)
+		must(t, err)
+		wantEqual(t, "Tenant", got, want)
+		page, err := s.ListTenants(ctx, hookd.ListParams{})
+		must(t, err)
+		wantEqual(t, "ListTenants", page.Items, []*hookd.Tenant{want})
+
+		// UpdateTenant leaves the setting alone, whatever t says.
+		changed := *want
+		changed.Name, changed.RequireHTTPSEndpoints = "Renamed", false
+		must(t, s.UpdateTenant(ctx, &changed))
+		got, err = s.TenantBySlug(ctx, "strict")
+		must(t, err)
+		if got.Name != "Renamed" || !got.RequireHTTPSEndpoints {
+			t.Fatalf("after UpdateTenant: name %q, require https %v; want Renamed, true", got.Name, got.RequireHTTPSEndpoints)
+		}
+
+		for _, on := range []bool{false, false, true, true, false} {
+			blocking, err := s.SetRequireHTTPSEndpoints(ctx, want.ID, on)
+			must(t, err)
+			wantEqual(t, "blocking endpoints", len(blocking), 0)
+			got, err = s.Tenant(ctx, want.ID)
+			must(t, err)
+			wantEqual(t, "RequireHTTPSEndpoints", got.RequireHTTPSEndpoints, on)
+		}
+		_, err = s.SetRequireHTTPSEndpoints(ctx, hookd.NewID(hookd.PrefixTenant), true)
+		wantCode(t, err, hookd.ENOTFOUND)
+
+		// A new tenant has it off.
+		plain := newTenant(t, s, "plain")
+		got, err = s.Tenant(ctx, plain.ID)
+		must(t, err)
+		wantEqual(t, "default RequireHTTPSEndpoints", got.RequireHTTPSEndpoints, false)
+	}},
+	{"RequireHTTPSEndpointsBlockedByHTTPEndpoints", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		tn, other := newTenant(t, s, "acme"), newTenant(t, s, "other")
+		first := newEndpoint(tn, "First", at(time.Second))
+		first.URL = "http://first.example/hook"
+		must(t, s.CreateEndpoint(ctx, first))
+		createEndpoint(t, s, tn, "Secure", at(2*time.Second))
+		upper := newEndpoint(tn, "Upper", at(3*time.Second))
+		upper.URL = "HTTPS://upper.example/hook" // https in any case is https
+		must(t, s.CreateEndpoint(ctx, upper))
+		second := newEndpoint(tn, "Second", at(4*time.Second))
+		second.URL = "http://second.example/hook"
+		must(t, s.CreateEndpoint(ctx, second))
+		theirs := newEndpoint(other, "Theirs", at(time.Second))
+		theirs.URL = "http://theirs.example/hook"
+		must(t, s.CreateEndpoint(ctx, theirs))
+
+		blocking, err := s.SetRequireHTTPSEndpoints(ctx, tn.ID, true)
+		must(t, err)
+		var ids []string
+		for _, e := range blocking {
+			ids = append(ids, e.ID)
+		}
+		wantEqual(t, "blocking endpoints", ids, []string{first.ID, second.ID})
+		got, err := s.Tenant(ctx, tn.ID)
+		must(t, err)
+		wantEqual(t, "RequireHTTPSEndpoints after a refusal", got.RequireHTTPSEndpoints, false)
+
+		// Once they are https (or gone), it switches on; the other
+		// tenant's http endpoint neither blocks it nor is touched.
+		first.URL = "https://first.example/hook"
+		must(t, s.UpdateEndpoint(ctx, first))
+		must(t, s.DeleteEndpoint(ctx, tn.ID, second.ID))
+		blocking, err = s.SetRequireHTTPSEndpoints(ctx, tn.ID, true)
+		must(t, err)
+		wantEqual(t, "blocking endpoints after the fix", len(blocking), 0)
+		got, err = s.Tenant(ctx, tn.ID)
+		must(t, err)
+		wantEqual(t, "RequireHTTPSEndpoints", got.RequireHTTPSEndpoints, true)
+		got, err = s.Tenant(ctx, other.ID)
+		must(t, err)
+		wantEqual(t, "other tenant's RequireHTTPSEndpoints", got.RequireHTTPSEndpoints, false)
+		kept, err := s.Endpoint(ctx, other.ID, theirs.ID)
+		must(t, err)
+		wantEqual(t, "other tenant's endpoint URL", kept.URL, "http://theirs.example/hook")
+	}},
+	{"RequireHTTPSEndpointsRefusesHTTP", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		tn, other := newTenant(t, s, "acme"), newTenant(t, s, "other")
+		e := createEndpoint(t, s, tn, "Secure", t0)
+		_, err := s.SetRequireHTTPSEndpoints(ctx, tn.ID, true)
+		must(t, err)
+
+		plain := newEndpoint(tn, "Plain", t0)
+		plain.URL = "http://plain.example/hook"
+		wantField(t, s.CreateEndpoint(ctx, plain), "body.url")
+		_, err = s.Endpoint(ctx, tn.ID, plain.ID)
+		wantCode(t, err, hookd.ENOTFOUND)
+
+		changed := *e
+		changed.URL = "http://secure.example/hook"
+		wantField(t, s.UpdateEndpoint(ctx, &changed), "body.url")
+		got, err := s.Endpoint(ctx, tn.ID, e.ID)
+		must(t, err)
+		wantEqual(t, "URL after a refused update", got.URL, e.URL)
+		changed.URL = "https://other.example/hook"
+		must(t, s.UpdateEndpoint(ctx, &changed))
+
+		// Another tenant is not bound by it; a missing tenant is not found.
+		theirs := newEndpoint(other, "Theirs", t0)
+		theirs.URL = "http://theirs.example/hook"
+		must(t, s.CreateEndpoint(ctx, theirs))
+		orphan := newEndpoint(&hookd.Tenant{ID: hookd.NewID(hookd.PrefixTenant)}, "Orphan", t0)
+		orphan.URL = "http://orphan.example/hook"
+		wantCode(t, s.CreateEndpoint(ctx, orphan), hookd.ENOTFOUND)
+
+		// Switched off, http is stored again.
+		_, err = s.SetRequireHTTPSEndpoints(ctx, tn.ID, false)
+		must(t, err)
+		must(t, s.CreateEndpoint(ctx, plain))
+	}},
+	{"RequireHTTPSEndpointsRace", func(t *testing.T, s hookd.Store) {
+		// Switching the setting on while http endpoints are being stored:
+		// whatever the interleaving, a tenant that requires https never
+		// ends up with an http endpoint.
+		ctx := t.Context()
+		tn := newTenant(t, s, "race")
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				e := newEndpoint(tn, fmt.Sprintf("E%d", i), t0)
+				e.URL = "http://e.example/hook"
+				if err := s.CreateEndpoint(ctx, e); err != nil && hookd.ErrorCode(err) != hookd.EINVALID {
+					errs <- err
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				if _, err := s.SetRequireHTTPSEndpoints(ctx, tn.ID, true); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		got, err := s.Tenant(ctx, tn.ID)
+		must(t, err)
+		page, err := s.ListEndpoints(ctx, tn.ID, hookd.ListParams{Limit: 100})
+		must(t, err)
+		if got.RequireHTTPSEndpoints && len(page.Items) > 0 {
+			t.Fatalf("the tenant requires https and has %d http endpoints", len(page.Items))
+		}
+		if !got.RequireHTTPSEndpoints && len(page.Items) == 0 {
+			t.Fatal("the setting is off with no endpoint in its way")
+		}
 	}},
 }
