@@ -18,6 +18,11 @@ const (
 	DefaultPollInterval        = time.Second
 	// recordBatch is the most results stored in one transaction.
 	recordBatch = 512
+	// recordLinger is how long the recorder waits for more results to
+	// store with the first: every transaction rewrites the pages it
+	// touches, so a few large ones write much less than many small ones.
+	// Sending does not wait for it.
+	recordLinger = 10 * time.Millisecond
 )
 
 // Keys opens the sealed secrets of endpoints; the app implements it.
@@ -336,9 +341,9 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 // claims returns what to claim now: for each endpoint that may have due
 // deliveries, up to the room left in its backlog, within the overall room.
 // An endpoint's backlog, the claimed jobs waiting for its senders, is four
-// requests' worth per sender, so a slow endpoint keeps little claimed work
-// from the other instances; it is refilled once half empty, so claims are
-// not made one delivery at a time.
+// requests' worth per sender or one claim batch, so a slow endpoint keeps
+// little claimed work from the other instances; it is refilled once half
+// empty, so claims are not made a few deliveries at a time.
 func (d *Dispatcher) claims() []hookd.EndpointClaim {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -353,7 +358,7 @@ func (d *Dispatcher) claims() []hookd.EndpointClaim {
 		if q := d.endpoints[id]; q != nil {
 			queued = len(q.jobs)
 		}
-		backlog := 4 * d.EndpointConcurrency * per
+		backlog := max(4*d.EndpointConcurrency*per, d.ClaimBatch)
 		if queued > backlog/2 {
 			continue
 		}
@@ -509,10 +514,15 @@ type result struct {
 	disable string
 }
 
-// recordLoop stores results in batches until the results channel closes.
+// recordLoop stores results in batches until the results channel closes:
+// what arrives within recordLinger of a batch's first result, up to
+// recordBatch.
 func (d *Dispatcher) recordLoop() {
+	linger := time.NewTimer(recordLinger)
+	defer linger.Stop()
 	for first := range d.results {
 		batch := first
+		linger.Reset(recordLinger)
 	more:
 		for len(batch) < recordBatch {
 			select {
@@ -521,7 +531,7 @@ func (d *Dispatcher) recordLoop() {
 					break more
 				}
 				batch = append(batch, rs...)
-			default:
+			case <-linger.C:
 				break more
 			}
 		}

@@ -52,6 +52,9 @@ type Store struct {
 	// Pings only check that the database answers.
 	migrated atomic.Bool
 	stmts    statements
+	// checkpoints copies SQLite's write-ahead log into the database file;
+	// nil on PostgreSQL.
+	checkpoints *checkpointer
 }
 
 var _ hookd.Store = (*Store)(nil)
@@ -96,7 +99,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	name := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", name+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
@@ -124,7 +127,13 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
 
-	s := &Store{db: db, rdb: rdb, d: sqliteDialect, path: path}
+	checkpoints, err := startCheckpointer(ctx, name)
+	if err != nil {
+		db.Close()
+		rdb.Close()
+		return nil, err
+	}
+	s := &Store{db: db, rdb: rdb, d: sqliteDialect, path: path, checkpoints: checkpoints}
 	if err := s.newProvider(goose.DialectSQLite3, "migrations/sqlite"); err != nil {
 		s.Close()
 		return nil, err
@@ -237,6 +246,9 @@ func (s *Store) Close() error {
 	errs := []error{s.closeStatements(), s.db.Close()}
 	if s.rdb != s.db {
 		errs = append(errs, s.rdb.Close())
+	}
+	if s.checkpoints != nil {
+		errs = append(errs, s.checkpoints.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,86 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+const (
+	// checkpointInterval is how often the checkpointer copies the SQLite
+	// write-ahead log into the database file.
+	checkpointInterval = 100 * time.Millisecond
+	// restartFrames is the length of the log, in pages, past which the
+	// checkpointer makes the writer start it over: SQLite's own threshold.
+	restartFrames = 1000
+)
+
+// checkpointer copies the write-ahead log into the database file from its
+// own connection, in PASSIVE mode, which never blocks the writer. SQLite's
+// automatic checkpoint (switched off on the write connection) runs inside
+// the commit that crosses the threshold, so one write in a thousand pages
+// would wait for the copy and its fsync: tens of milliseconds.
+//
+// Under steady writes a passive checkpoint never catches up with the
+// writer, and the log only starts over once it has: so when the log is long
+// the checkpointer follows with a RESTART, which holds writers back only
+// while it copies the few pages written since the passive one.
+type checkpointer struct {
+	db   *sql.DB
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// startCheckpointer opens a connection to the database named by the URI
+// name and checkpoints through it until stopped.
+func startCheckpointer(ctx context.Context, name string) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", name+"?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite checkpointer: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite checkpointer: %w", err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	c := &checkpointer{db: db, stop: stop, done: make(chan struct{})}
+	go c.run(runCtx)
+	return c, nil
+}
+
+func (c *checkpointer) run(ctx context.Context) {
+	defer close(c.done)
+	tick := time.NewTicker(checkpointInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			// A failed checkpoint is retried at the next tick; the log
+			// only grows meanwhile.
+			var busy, frames, copied int
+			err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+			if err == nil && frames >= restartFrames {
+				_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
+			}
+		}
+	}
+}
+
+// Close stops the checkpointer, checkpoints what is left and closes its
+// connection.
+func (c *checkpointer) Close() error {
+	c.stop()
+	<-c.done
+	_, err := c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	if cerr := c.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
