@@ -41,6 +41,10 @@ type App struct {
 	// so that delivery workers start on them at once instead of waiting
 	// for a poll. It must not block.
 	DeliveriesStored func(endpointIDs ...string)
+	// Workers, when set, are this process's delivery workers: Publish
+	// offers them the deliveries it stores, and those they take are stored
+	// already claimed and sent at once, sparing a claim from the store.
+	Workers Workers
 	// PublicURL is the base of the URLs hookd shows (HOOKD_PUBLIC_URL),
 	// such as https://hookd.example.com, without a trailing slash. When it
 	// is "", those URLs are left out.
@@ -99,6 +103,18 @@ func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger
 		LoginAccountLimit:  DefaultLoginAccountLimit,
 		LoginAddressLimit:  DefaultLoginAddressLimit,
 	}
+}
+
+// Workers take deliveries straight from publishers (dispatch.Dispatcher).
+type Workers interface {
+	// Reserve says, for each endpoint, whether the workers take a delivery
+	// to it, to be stored running and leased until leaseUntil.
+	Reserve(endpointIDs []string) (leaseUntil time.Time, take []bool)
+	// Take gives the workers the reserved deliveries once stored, with
+	// their event and endpoints.
+	Take(e *hookd.Event, ds []*hookd.Delivery, endpoints []*hookd.Endpoint)
+	// Cancel gives back n reserved places whose deliveries were not stored.
+	Cancel(n int)
 }
 
 // deliveriesStored tells the workers, if anyone listens, that due

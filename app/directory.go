@@ -48,7 +48,7 @@ func (a *App) publication(ctx context.Context, tenantID, typ string, data any, n
 		return nil, fmt.Errorf("app: %s data does not match the type's schema: %v", typ, err)
 	}
 	e := &hookd.Event{ID: hookd.NewID(hookd.PrefixEvent), TenantID: tenantID, Type: typ, Data: raw, Timestamp: now, CreatedAt: now}
-	ds, err := a.deliveriesFor(ctx, e)
+	ds, _, err := a.deliveriesFor(ctx, e)
 	if err != nil {
 		return nil, err
 	}

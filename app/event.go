@@ -66,11 +66,17 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		IdempotencyKey: in.IdempotencyKey,
 		CreatedAt:      now,
 	}
-	ds, err := a.deliveriesFor(ctx, e)
+	ds, endpoints, err := a.deliveriesFor(ctx, e)
 	if err != nil {
 		return nil, nil, false, err
 	}
+	taken, takenEndpoints := a.handOver(ds, endpoints)
 	existing, err := a.Store.PublishEvent(ctx, e, ds)
+	if err != nil || existing != nil {
+		if len(taken) > 0 {
+			a.Workers.Cancel(len(taken))
+		}
+	}
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -81,23 +87,57 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		}
 		return existing, ds, true, nil
 	}
+	if len(taken) > 0 {
+		a.Workers.Take(e, taken, takenEndpoints)
+	}
 	a.deliveriesDue(ds)
 	return e, ds, false, nil
 }
 
 // deliveriesFor returns one delivery of e per endpoint of its tenant
 // subscribed to its type, due at e.CreatedAt: pending for an enabled
-// endpoint, held for a disabled one.
-func (a *App) deliveriesFor(ctx context.Context, e *hookd.Event) ([]*hookd.Delivery, error) {
+// endpoint, held for a disabled one; and the endpoints, in the same order.
+func (a *App) deliveriesFor(ctx context.Context, e *hookd.Event) ([]*hookd.Delivery, []*hookd.Endpoint, error) {
 	endpoints, err := a.Store.SubscribedEndpoints(ctx, e.TenantID, e.Type)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ds := make([]*hookd.Delivery, 0, len(endpoints))
 	for _, ep := range endpoints {
 		ds = append(ds, newDelivery(e, ep, e.CreatedAt))
 	}
-	return ds, nil
+	return ds, endpoints, nil
+}
+
+// handOver offers the pending deliveries among ds (to endpoints, in the
+// same order) to the workers, and makes those they take running under
+// their lease. It returns them with their endpoints.
+func (a *App) handOver(ds []*hookd.Delivery, endpoints []*hookd.Endpoint) ([]*hookd.Delivery, []*hookd.Endpoint) {
+	if a.Workers == nil {
+		return nil, nil
+	}
+	var offered []int
+	var ids []string
+	for i, d := range ds {
+		if d.State == hookd.DeliveryPending {
+			offered = append(offered, i)
+			ids = append(ids, d.EndpointID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	until, take := a.Workers.Reserve(ids)
+	var taken []*hookd.Delivery
+	var takenEndpoints []*hookd.Endpoint
+	for k, i := range offered {
+		if take[k] {
+			ds[i].State, ds[i].LeaseUntil = hookd.DeliveryRunning, &until
+			taken = append(taken, ds[i])
+			takenEndpoints = append(takenEndpoints, endpoints[i])
+		}
+	}
+	return taken, takenEndpoints
 }
 
 // eventData checks that data is a JSON object of at most

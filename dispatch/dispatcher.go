@@ -98,6 +98,10 @@ type Dispatcher struct {
 	// perRequest remembers how many deliveries a request to an endpoint
 	// carries, to size claims before its first job is seen.
 	perRequest map[string]int
+	// running is true while Run is, with its context: only then do
+	// publishers hand deliveries over (see Reserve).
+	running bool
+	runCtx  context.Context
 }
 
 // endpointQueue is the claimed work of one endpoint not yet sent.
@@ -198,6 +202,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		defer close(recorded)
 		d.recordLoop()
 	}()
+	d.mu.Lock()
+	d.running, d.runCtx = true, ctx
+	d.mu.Unlock()
 
 	nextSweep := time.Time{}
 	timer := time.NewTimer(0)
@@ -226,10 +233,83 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.mu.Unlock()
 		}
 	}
+	d.mu.Lock()
+	d.running = false // no more hand-overs, so no senders start from here on
+	d.mu.Unlock()
 	d.sendersWG.Wait()
 	close(d.results)
 	<-recorded
 	return nil
+}
+
+// Reserve offers the workers deliveries a publisher of this process is
+// about to store, one per endpoint in endpointIDs, so they are sent without
+// being claimed from the store: take[i] says whether the workers take the
+// delivery to endpointIDs[i], which the publisher then stores as running,
+// leased until leaseUntil, and gives to Take once committed (or to Cancel if
+// it stores nothing). The workers take a delivery only while they run, have
+// room, and know of no due delivery of that endpoint still in the store, so
+// a new event never overtakes older ones waiting there.
+func (d *Dispatcher) Reserve(endpointIDs []string) (leaseUntil time.Time, take []bool) {
+	d.init()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	take = make([]bool, len(endpointIDs))
+	if !d.running || d.runCtx.Err() != nil || d.discover {
+		return time.Time{}, take
+	}
+	room := d.maxInFlight() - d.inFlight
+	for i, id := range endpointIDs {
+		if room <= 0 {
+			break
+		}
+		if _, due := d.due[id]; due {
+			continue
+		}
+		queued := 0
+		if q := d.endpoints[id]; q != nil {
+			queued = len(q.jobs)
+		}
+		if queued >= max(4*d.EndpointConcurrency*max(1, d.perRequest[id]), d.ClaimBatch)/2 {
+			continue
+		}
+		take[i] = true
+		room--
+		d.inFlight++
+	}
+	return d.Clock.Now().Add(d.Lease), take
+}
+
+// Cancel gives back n places reserved by Reserve for deliveries that were
+// not stored.
+func (d *Dispatcher) Cancel(n int) {
+	d.mu.Lock()
+	d.inFlight -= n
+	d.mu.Unlock()
+	d.signal()
+}
+
+// Take gives the workers deliveries reserved with Reserve, now stored as
+// running: the event's deliveries to endpoints, which the publisher read.
+// A delivery Take cannot send (its keys do not open, or the workers have
+// stopped) stays running in the store until its lease expires, and is then
+// claimed again.
+func (d *Dispatcher) Take(e *hookd.Event, ds []*hookd.Delivery, endpoints []*hookd.Endpoint) {
+	jobs, err := d.jobs(ds, []*hookd.Event{e}, endpoints)
+	if err != nil {
+		d.Log.Error("take published deliveries; they are sent when their lease expires", "deliveries", len(ds), "err", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.inFlight -= len(ds) - len(jobs)
+	if !d.running {
+		d.inFlight -= len(jobs)
+		return
+	}
+	for _, j := range jobs {
+		d.claimed[j.delivery.ID] = struct{}{}
+	}
+	d.enqueueLocked(d.runCtx, jobs)
 }
 
 // extendLeases renews the claims on every delivery this dispatcher holds
@@ -391,6 +471,13 @@ func (d *Dispatcher) prepare(ctx context.Context, ds []*hookd.Delivery) ([]*job,
 	if err != nil {
 		return nil, err
 	}
+	return d.jobs(ds, events, endpoints)
+}
+
+// jobs returns the jobs of ds, given their events and endpoints, whose
+// keys it opens. Deliveries whose event or endpoint is missing are left
+// out.
+func (d *Dispatcher) jobs(ds []*hookd.Delivery, events []*hookd.Event, endpoints []*hookd.Endpoint) ([]*job, error) {
 	eventByID := make(map[string]*hookd.Event, len(events))
 	for _, e := range events {
 		eventByID[e.ID] = e
@@ -428,6 +515,11 @@ func (d *Dispatcher) prepare(ctx context.Context, ds []*hookd.Delivery) ([]*job,
 func (d *Dispatcher) enqueue(ctx context.Context, jobs []*job) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.enqueueLocked(ctx, jobs)
+}
+
+// enqueueLocked is enqueue with d.mu held.
+func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 	for _, j := range jobs {
 		q := d.endpoints[j.endpoint.ID]
 		if q == nil {

@@ -535,3 +535,57 @@ func TestPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestHandOver checks that while the workers run, a publish hands its
+// deliveries to them, stored already claimed, and that before they run the
+// deliveries wait in the store and go first.
+func TestHandOver(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		rc := newReceiver(t)
+		w := newWorld(t, s, nil)
+		w.endpoint(rc.URL+"/hook", app.CreateEndpointInput{})
+		publish := func(key string) (*hookd.Event, *hookd.Delivery, bool) {
+			t.Helper()
+			e, ds, replayed, err := w.app.PublishWithDeliveries(ctx, w.tenant, app.PublishInput{
+				Type: "user.created", Data: []byte(userData), IdempotencyKey: key})
+			if err != nil || len(ds) != 1 {
+				t.Fatalf("publish: %v, %d deliveries", err, len(ds))
+			}
+			return e, ds[0], replayed
+		}
+
+		first, d, _ := publish("")
+		if d.State != hookd.DeliveryPending || d.LeaseUntil != nil {
+			t.Errorf("published before the workers run: %s, lease %v; want pending", d.State, d.LeaseUntil)
+		}
+		w.start()
+		if r := rc.next(t); r.Header.Get("Webhook-Id") != first.ID {
+			t.Errorf("first sent %s, want the event waiting in the store, %s", r.Header.Get("Webhook-Id"), first.ID)
+		}
+		w.waitRecorded(1)
+
+		second, d, _ := publish("k")
+		if d.State != hookd.DeliveryRunning || d.LeaseUntil == nil || !d.LeaseUntil.Equal(w.clock.Now().Add(dispatch.DefaultLease).Truncate(time.Microsecond)) {
+			t.Errorf("published while the workers run: %s, lease %v; want running, leased", d.State, d.LeaseUntil)
+		}
+		if r := rc.next(t); r.Header.Get("Webhook-Id") != second.ID {
+			t.Errorf("sent %s, want %s", r.Header.Get("Webhook-Id"), second.ID)
+		}
+		w.waitRecorded(1)
+		if got, attempts := w.delivery(d.ID); got.State != hookd.DeliverySucceeded || len(attempts) != 1 {
+			t.Errorf("handed-over delivery: %s after %d attempts, want succeeded after 1", got.State, len(attempts))
+		}
+
+		// A replay stores nothing, so hands nothing over.
+		if again, _, replayed := publish("k"); !replayed || again.ID != second.ID {
+			t.Fatalf("replay: %s, replayed %v", again.ID, replayed)
+		}
+		third, _, _ := publish("")
+		if r := rc.next(t); r.Header.Get("Webhook-Id") != third.ID {
+			t.Errorf("after the replay sent %s, want %s", r.Header.Get("Webhook-Id"), third.ID)
+		}
+		w.waitRecorded(1)
+		rc.none(t)
+	})
+}

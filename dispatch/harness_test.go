@@ -141,6 +141,7 @@ func newWorld(t *testing.T, s *sqlstore.Store, configure func(d *dispatch.Dispat
 		configure(w.d)
 	}
 	a.DeliveriesStored = w.d.Wake
+	a.Workers = w.d
 	return w
 }
 

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hookd/hookd"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -141,6 +142,11 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// PostgresConnections is the most connections one hookd process opens to
+// PostgreSQL; the server's max_connections (100 by default) must allow it
+// for every instance.
+const PostgresConnections = 20
+
 // OpenPostgres opens the PostgreSQL database at url through pgx. A
 // search_path query parameter selects the schema. It does not migrate; call
 // Migrate.
@@ -149,6 +155,12 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
+	// Keep the connections open: database/sql keeps two idle by default,
+	// and under concurrent requests every other query paid for a new
+	// connection (a server process) and re-prepared its statements.
+	db.SetMaxOpenConns(PostgresConnections)
+	db.SetMaxIdleConns(PostgresConnections)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)

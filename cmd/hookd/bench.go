@@ -158,6 +158,7 @@ func (c *BenchCmd) run(ctx context.Context, startProfile func() error) (*benchRe
 		},
 	}
 	a.DeliveriesStored = d.Wake
+	a.Workers = d
 	runDispatcher := func() func() {
 		dctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})

@@ -104,6 +104,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		ReleaseLeasesOnStart: store.Backend() == sqlstore.BackendSQLite,
 	}
 	a.DeliveriesStored = dispatcher.Wake
+	a.Workers = dispatcher
 	pruner := &dispatch.Pruner{Store: store, Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
 
 	ctx, cancel := context.WithCancel(env.Ctx)
