@@ -10,7 +10,7 @@ import (
 const (
 	// checkpointInterval is how often the checkpointer copies the SQLite
 	// write-ahead log into the database file.
-	checkpointInterval = 100 * time.Millisecond
+	checkpointInterval = 25 * time.Millisecond
 	// restartFrames is the length of the log, in pages, past which the
 	// checkpointer makes the writer start it over: SQLite's own threshold.
 	restartFrames = 1000
