@@ -11,9 +11,11 @@ const (
 	// checkpointInterval is how often the checkpointer copies the SQLite
 	// write-ahead log into the database file.
 	checkpointInterval = 25 * time.Millisecond
-	// restartFrames is the length of the log, in pages, past which the
-	// checkpointer makes the writer start it over: SQLite's own threshold.
-	restartFrames = 1000
+	// restartFrames is the length of the log, in pages (32 MiB), past
+	// which the checkpointer makes the writer start it over. A restart
+	// holds writes back for a few milliseconds: the longer the log may
+	// grow, the rarer that is.
+	restartFrames = 8192
 )
 
 // checkpointer copies the write-ahead log into the database file from its

@@ -325,38 +325,3 @@ func TestConflictMessages(t *testing.T) {
 		}
 	})
 }
-
-// TestCheckpointKeepsLogSmall writes much more than the write-ahead log
-// may hold and checks that the checkpointer, not the writer, keeps it
-// small: the writer's automatic checkpoint is off.
-func TestCheckpointKeepsLogSmall(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "hookd.db")
-	s, err := sqlstore.OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	value := strings.Repeat("x", 4000) // about a page per write
-	// Long enough for several checkpoint intervals to pass.
-	writes, start := 0, time.Now()
-	for ; writes < 3000 || time.Since(start) < time.Second; writes++ {
-		if err := s.PutSetting(ctx, "k"+strings.Repeat("0", writes%7), value+string(rune('a'+writes%26))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	elapsed := time.Since(start)
-	info, err := os.Stat(path + "-wal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	written := int64(writes) * 4096
-	t.Logf("%d writes in %s; log %d KiB of %d KiB written", writes, elapsed, info.Size()/1024, written/1024)
-	if info.Size() > written/2 {
-		t.Errorf("write-ahead log is %d KiB after %d KiB written: nothing checkpointed it", info.Size()/1024, written/1024)
-	}
-}
