@@ -37,17 +37,9 @@ type checkpointer struct {
 // startCheckpointer opens a connection to the database named by the URI
 // name and checkpoints through it until stopped.
 func startCheckpointer(ctx context.Context, name string) (*checkpointer, error) {
-	db, err := sql.Open("sqlite", name+"?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	db, err := openSQLitePool(ctx, name+"?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)", 1)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open sqlite checkpointer: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlstore: open sqlite checkpointer: %w", err)
+		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	c := &checkpointer{db: db, stop: stop, done: make(chan struct{})}

@@ -99,33 +99,16 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// SQLite URIs are percent-decoded: escape what would end the path.
 	name := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", name+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
 	// Open the write connection first: it switches the file to WAL.
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	db, err := openSQLitePool(ctx, name+"?"+common+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate", 1)
+	if err != nil {
+		return nil, err
 	}
-
-	rdb, err := sql.Open("sqlite", name+"?"+common+"&_pragma=query_only(1)")
+	rdb, err := openSQLitePool(ctx, name+"?"+common+"&_pragma=query_only(1)", max(4, runtime.GOMAXPROCS(0)))
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
-	}
-	readers := max(4, runtime.GOMAXPROCS(0))
-	rdb.SetMaxOpenConns(readers)
-	rdb.SetMaxIdleConns(readers)
-	if err := rdb.PingContext(ctx); err != nil {
-		db.Close()
-		rdb.Close()
-		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+		return nil, err
 	}
 
 	checkpoints, err := startCheckpointer(ctx, name)
@@ -146,6 +129,24 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 // PostgreSQL; the server's max_connections (100 by default) must allow it
 // for every instance.
 const PostgresConnections = 20
+
+// openSQLitePool opens a pool of at most conns connections to the SQLite
+// database dsn names, kept open, and checks that it answers.
+func openSQLitePool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	return db, nil
+}
 
 // OpenPostgres opens the PostgreSQL database at url through pgx. A
 // search_path query parameter selects the schema. It does not migrate; call
