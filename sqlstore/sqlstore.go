@@ -111,7 +111,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 
-	checkpoints, err := startCheckpointer(ctx, name)
+	checkpoints, err := startCheckpointer(ctx, name, path)
 	if err != nil {
 		db.Close()
 		rdb.Close()
