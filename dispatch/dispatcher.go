@@ -266,11 +266,7 @@ func (d *Dispatcher) Reserve(endpointIDs []string) (leaseUntil time.Time, take [
 		if _, due := d.due[id]; due {
 			continue
 		}
-		queued := 0
-		if q := d.endpoints[id]; q != nil {
-			queued = len(q.jobs)
-		}
-		if queued >= max(4*d.EndpointConcurrency*max(1, d.perRequest[id]), d.ClaimBatch)/2 {
+		if queued, backlog := d.backlog(id); queued >= backlog/2 {
 			continue
 		}
 		take[i] = true
@@ -418,6 +414,15 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	return true, nil
 }
 
+// backlog returns how many claimed jobs of an endpoint wait for its senders
+// and how many may (see claims). Call it with d.mu held.
+func (d *Dispatcher) backlog(endpointID string) (queued, most int) {
+	if q := d.endpoints[endpointID]; q != nil {
+		queued = len(q.jobs)
+	}
+	return queued, max(4*d.EndpointConcurrency*max(1, d.perRequest[endpointID]), d.ClaimBatch)
+}
+
 // claims returns what to claim now: for each endpoint that may have due
 // deliveries, up to the room left in its backlog, within the overall room.
 // An endpoint's backlog, the claimed jobs waiting for its senders, is four
@@ -433,12 +438,7 @@ func (d *Dispatcher) claims() []hookd.EndpointClaim {
 		if room <= 0 {
 			break
 		}
-		per := max(1, d.perRequest[id])
-		queued := 0
-		if q := d.endpoints[id]; q != nil {
-			queued = len(q.jobs)
-		}
-		backlog := max(4*d.EndpointConcurrency*per, d.ClaimBatch)
+		queued, backlog := d.backlog(id)
 		if queued > backlog/2 {
 			continue
 		}

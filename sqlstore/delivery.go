@@ -55,26 +55,33 @@ func scanDelivery(sc scanner, extra ...any) (*hookd.Delivery, error) {
 	return &d, nil
 }
 
+// queryAll runs query with q and scans every row with scan; what names the
+// rows in errors.
+func queryAll[T any](ctx context.Context, q func(context.Context, string, ...any) (*sql.Rows, error),
+	scan func(scanner, ...any) (T, error), op, what, query string, args ...any) ([]T, error) {
+	rows, err := q(ctx, query, args...)
+	if err != nil {
+		return nil, interpretError(err, op, what)
+	}
+	defer rows.Close()
+	items := []T{}
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, interpretError(err, op, what)
+		}
+		items = append(items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, op, what)
+	}
+	return items, nil
+}
+
 // queryDeliveries runs query with q and scans every row as a delivery.
 func queryDeliveries(ctx context.Context, q func(context.Context, string, ...any) (*sql.Rows, error),
 	op, query string, args ...any) ([]*hookd.Delivery, error) {
-	rows, err := q(ctx, query, args...)
-	if err != nil {
-		return nil, interpretError(err, op, "delivery")
-	}
-	defer rows.Close()
-	ds := []*hookd.Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, interpretError(err, op, "delivery")
-		}
-		ds = append(ds, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err, op, "delivery")
-	}
-	return ds, nil
+	return queryAll(ctx, q, scanDelivery, op, "delivery", query, args...)
 }
 
 // placeholders returns n comma-separated ? placeholders.
@@ -119,23 +126,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 // DueEndpoints returns the IDs of the enabled endpoints with pending
 // deliveries due at now: one index probe per enabled endpoint.
 func (s *Store) DueEndpoints(ctx context.Context, now time.Time) ([]string, error) {
-	const op = "due endpoints"
-	rows, err := s.queryRead(ctx, "SELECT e.id FROM endpoints e WHERE e.enabled = ? AND EXISTS ("+
+	return queryAll(ctx, s.queryRead, scanID, "due endpoints", "endpoint", "SELECT e.id FROM endpoints e WHERE e.enabled = ? AND EXISTS ("+
 		"SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = ? AND d.run_at <= ?)",
 		true, "pending", s.d.time(now))
-	if err != nil {
-		return nil, interpretError(err, op, "endpoint")
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, interpretError(err, op, "endpoint")
-		}
-		ids = append(ids, id)
-	}
-	return ids, interpretError(rows.Err(), op, "endpoint")
+}
+
+// scanID scans a row of one ID.
+func scanID(sc scanner, extra ...any) (string, error) {
+	var id string
+	return id, sc.Scan(append([]any{&id}, extra...)...)
 }
 
 // claimEndpointQuery claims the due deliveries of one enabled endpoint, in
@@ -258,53 +257,21 @@ func (s *Store) NextDeliveryDue(ctx context.Context, after time.Time) (*time.Tim
 // EventsByID returns the events with the given IDs, of any tenant; unknown
 // IDs are left out.
 func (s *Store) EventsByID(ctx context.Context, ids []string) ([]*hookd.Event, error) {
-	const op = "events by id"
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+eventColumns+" FROM events WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
-	if err != nil {
-		return nil, interpretError(err, op, "event")
-	}
-	defer rows.Close()
-	var es []*hookd.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, interpretError(err, op, "event")
-		}
-		es = append(es, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err, op, "event")
-	}
-	return es, nil
+	return queryAll(ctx, s.queryRead, scanEvent, "events by id", "event",
+		"SELECT "+eventColumns+" FROM events WHERE id IN ("+placeholders(len(ids))+")", anys(ids)...)
 }
 
 // EndpointsByID returns the endpoints with the given IDs, of any tenant;
 // unknown IDs are left out.
 func (s *Store) EndpointsByID(ctx context.Context, ids []string) ([]*hookd.Endpoint, error) {
-	const op = "endpoints by id"
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.queryRead(ctx, s.d.rebind("SELECT "+endpointColumns+" FROM endpoints WHERE id IN ("+placeholders(len(ids))+")"), anys(ids)...)
-	if err != nil {
-		return nil, interpretError(err, op, "endpoint")
-	}
-	defer rows.Close()
-	var es []*hookd.Endpoint
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, interpretError(err, op, "endpoint")
-		}
-		es = append(es, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err, op, "endpoint")
-	}
-	return es, nil
+	return queryAll(ctx, s.queryRead, scanEndpoint, "endpoints by id", "endpoint",
+		"SELECT "+endpointColumns+" FROM endpoints WHERE id IN ("+placeholders(len(ids))+")", anys(ids)...)
 }
 
 func anys(ss []string) []any {
