@@ -3,20 +3,63 @@ package hookd
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
-// Error codes. Each maps to one HTTP status in the API adapter.
+// Error codes. Each maps to one HTTP status, in HTTPStatus.
 const (
-	EINVALID       = "invalid"        // the input is wrong (400/422)
+	EMALFORMED     = "malformed"      // the request cannot be read as the input it must be (400)
+	EINVALID       = "invalid"        // the input is readable, but values in it are wrong (422)
 	ENOTFOUND      = "not_found"      // no such thing, or not yours (404)
 	ECONFLICT      = "conflict"       // it already exists (409)
 	EUNAUTHORIZED  = "unauthorized"   // missing or wrong credentials (401)
 	EFORBIDDEN     = "forbidden"      // known caller, not allowed (403)
 	EAPIDISABLED   = "api_disabled"   // the tenant's API is switched off (403)
 	EPLANFORBIDDEN = "plan_forbidden" // the tenant's plan lacks the feature (403)
+	ETOOLARGE      = "too_large"      // the request body is over the limit (413)
 	ERATELIMITED   = "rate_limited"   // too many requests (429)
 	EINTERNAL      = "internal"       // a fault of ours (500)
+	EUNAVAILABLE   = "unavailable"    // a passing outage: database down, disk full; try again later (503)
 )
+
+// httpStatuses is the one table from error code to HTTP status; every
+// adapter (API, console, inbound webhooks and their log) answers by it.
+var httpStatuses = map[string]int{
+	EMALFORMED:     http.StatusBadRequest,
+	EINVALID:       http.StatusUnprocessableEntity,
+	ENOTFOUND:      http.StatusNotFound,
+	ECONFLICT:      http.StatusConflict,
+	EUNAUTHORIZED:  http.StatusUnauthorized,
+	EFORBIDDEN:     http.StatusForbidden,
+	EAPIDISABLED:   http.StatusForbidden,
+	EPLANFORBIDDEN: http.StatusForbidden,
+	ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	ERATELIMITED:   http.StatusTooManyRequests,
+	EINTERNAL:      http.StatusInternalServerError,
+	EUNAVAILABLE:   http.StatusServiceUnavailable,
+}
+
+// HTTPStatus returns the HTTP status that answers an error with code: 200
+// for "" (no error), and 500 for a code it does not know.
+func HTTPStatus(code string) int {
+	if code == "" {
+		return http.StatusOK
+	}
+	if status, ok := httpStatuses[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorCodes lists every error code, for tests and documentation.
+func ErrorCodes() []string {
+	return []string{EMALFORMED, EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EAPIDISABLED,
+		EPLANFORBIDDEN, ETOOLARGE, ERATELIMITED, EINTERNAL, EUNAVAILABLE}
+}
+
+// RetryAfterUnavailable is how long a client is asked to wait (Retry-After)
+// before trying again after an EUNAVAILABLE error.
+const RetryAfterUnavailable = 10 // seconds
 
 // Error is a domain error: a code for machines and a message that is safe to
 // show the caller. Internal details go in the wrapped error, never the message.
@@ -33,6 +76,9 @@ type Error struct {
 type FieldError struct {
 	Location string // such as "body.name"
 	Message  string
+	// ID names the thing in the way when the error is an ECONFLICT's,
+	// such as the ID of an endpoint at Location endpoints.<id>.
+	ID string
 }
 
 func (e *Error) Error() string {

@@ -1,6 +1,7 @@
 package hookd
 
 import (
+	"errors"
 	"net/http"
 	"time"
 )
@@ -159,31 +160,30 @@ type InboundCall struct {
 // Failed reports whether the call was not answered with 2xx.
 func (c *InboundCall) Failed() bool { return c.Status < 200 || c.Status > 299 }
 
-// InboundStatus returns the HTTP status an inbound webhook answers for err,
-// or for success: 201 when something was created, else 200. Bad input is
-// 400 (not the API's 422): the helpdesk and HR systems that call these
-// webhooks expect it.
+// InboundError returns err as the inbound webhooks report it: an EINVALID
+// error (a field of the body refused, by the parser or by the directory's
+// rules) becomes EMALFORMED with the same message and fields, as the
+// helpdesk and HR systems that call these webhooks expect 400 for every
+// problem of the body; any other error is returned as it is.
+func InboundError(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EINVALID {
+		return err
+	}
+	return &Error{Code: EMALFORMED, Message: e.Message, Fields: e.Fields, Err: err}
+}
+
+// InboundStatus returns the HTTP status an inbound webhook answers for err
+// (HTTPStatus of InboundError's code), or for success: 201 when something
+// was created, else 200.
 func InboundStatus(err error, created bool) int {
-	switch ErrorCode(err) {
-	case "":
+	if err == nil {
 		if created {
 			return http.StatusCreated
 		}
 		return http.StatusOK
-	case EINVALID:
-		return http.StatusBadRequest
-	case EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case EFORBIDDEN, EAPIDISABLED, EPLANFORBIDDEN:
-		return http.StatusForbidden
-	case ENOTFOUND:
-		return http.StatusNotFound
-	case ECONFLICT:
-		return http.StatusConflict
-	case ERATELIMITED:
-		return http.StatusTooManyRequests
 	}
-	return http.StatusInternalServerError
+	return HTTPStatus(ErrorCode(InboundError(err)))
 }
 
 // InboundParser turns inbound webhook bodies into directory inputs. Package

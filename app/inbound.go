@@ -109,8 +109,8 @@ func (a *App) receive(ctx context.Context, req InboundRequest, tenant *hookd.Ten
 
 // errBodyTooLarge is the error of a body over hookd.MaxInboundBodyBytes,
 // answered with 413.
-var errBodyTooLarge = hookd.Invalid(fmt.Sprintf("The body is larger than %d bytes.", hookd.MaxInboundBodyBytes),
-	hookd.FieldError{Location: "body", Message: fmt.Sprintf("must be at most %d bytes", hookd.MaxInboundBodyBytes)})
+var errBodyTooLarge = &hookd.Error{Code: hookd.ETOOLARGE, Message: fmt.Sprintf("The body is larger than %d bytes.", hookd.MaxInboundBodyBytes),
+	Fields: []hookd.FieldError{{Location: "body", Message: fmt.Sprintf("must be at most %d bytes", hookd.MaxInboundBodyBytes)}}}
 
 // apply checks the destination and signature of an authenticated call,
 // parses its body and applies it to the tenant's directory. signedAt is
@@ -168,9 +168,6 @@ func (a *App) finishCall(ctx context.Context, call *hookd.InboundCall, res *Inbo
 		res = &InboundResult{}
 	}
 	res.Status = hookd.InboundStatus(err, res.Status == http.StatusCreated)
-	if errors.Is(err, errBodyTooLarge) {
-		res.Status = http.StatusRequestEntityTooLarge
-	}
 	call.Status = res.Status
 	switch {
 	case err != nil:

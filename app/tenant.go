@@ -205,8 +205,8 @@ func (a *App) setRequireHTTPSEndpoints(ctx context.Context, tenantID string, on 
 		}
 		if i < maxBlockingEndpointsShown {
 			fields = append(fields, hookd.FieldError{
-				Location: "endpoints." + e.ID,
-				Message:  fmt.Sprintf("endpoint %q has the URL %s; change it to https or delete the endpoint", e.Name, e.URL),
+				Location: "endpoints." + e.ID, ID: e.ID,
+				Message: fmt.Sprintf("endpoint %q has the URL %s; change it to https or delete the endpoint", e.Name, e.URL),
 			})
 		}
 	}

@@ -149,12 +149,11 @@ func (f endpointForm) HasType(name string) bool { return slices.Contains(f.Event
 // fieldProblems returns the field problems of an EINVALID error, or nil.
 func fieldProblems(err error) ([]hookd.FieldError, bool) {
 	var e *hookd.Error
-	if hookd.ErrorCode(err) != hookd.EINVALID {
+	if !errors.As(err, &e) || e.Code != hookd.EINVALID {
 		return nil, false
 	}
-	e, _ = err.(*hookd.Error)
-	if e == nil || len(e.Fields) == 0 {
-		return []hookd.FieldError{{Location: "body", Message: hookd.ErrorMessage(err)}}, true
+	if len(e.Fields) == 0 {
+		return []hookd.FieldError{{Location: "body", Message: e.Message}}, true
 	}
 	return e.Fields, true
 }
@@ -245,8 +244,8 @@ func (s *Server) setRequireHTTPS(w http.ResponseWriter, r *http.Request, v *visi
 		var e *hookd.Error
 		if errors.As(err, &e) {
 			for _, f := range e.Fields {
-				if id, ok := strings.CutPrefix(f.Location, "endpoints."); ok {
-					c.Endpoints = append(c.Endpoints, httpsBlocker{ID: id, Message: f.Message})
+				if f.ID != "" {
+					c.Endpoints = append(c.Endpoints, httpsBlocker{ID: f.ID, Message: f.Message})
 				}
 			}
 		}

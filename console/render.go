@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -139,37 +140,47 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 }
 
-// fail answers err: a session that has ended goes to sign in again; a
-// hookd error shows its safe message with its status; anything else is
-// logged and shown as our fault, without details.
+// fail answers err with the status hookd.HTTPStatus gives its code: a
+// session that has ended goes to sign in again; a hookd error shows its safe
+// message and field problems; anything else is logged and shown as our
+// fault, without details. An outage (EUNAVAILABLE) asks to try again later.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	var e *hookd.Error
-	code := hookd.ErrorCode(err)
-	if code != hookd.EINTERNAL {
-		e, _ = err.(*hookd.Error)
-		if e == nil {
-			e = &hookd.Error{Code: code, Message: hookd.ErrorMessage(err)}
-		}
+	if !errors.As(err, &e) {
+		e = &hookd.Error{Code: hookd.EINTERNAL}
 	}
-	switch code {
-	case hookd.EUNAUTHORIZED:
+	status := hookd.HTTPStatus(e.Code)
+	heading, ok := errorHeadings[e.Code]
+	switch {
+	case e.Code == hookd.EUNAUTHORIZED:
 		s.clearCookie(w, r, sessionCookie)
 		redirectToSignIn(w, r)
-	case hookd.ENOTFOUND:
-		s.renderError(w, r, v, http.StatusNotFound, "Not found", e.Message)
-	case hookd.EINVALID:
-		s.renderError(w, r, v, http.StatusUnprocessableEntity, "Something is not right", e.Message, e.Fields...)
-	case hookd.ECONFLICT:
-		s.renderError(w, r, v, http.StatusConflict, "Already there", e.Message)
-	case hookd.EFORBIDDEN, hookd.EAPIDISABLED, hookd.EPLANFORBIDDEN:
-		s.renderError(w, r, v, http.StatusForbidden, "Not allowed", e.Message)
-	case hookd.ERATELIMITED:
-		s.renderError(w, r, v, http.StatusTooManyRequests, "Too many attempts", e.Message)
+	case e.Code == hookd.EUNAVAILABLE:
+		s.Log.ErrorContext(r.Context(), "console request failed: service unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(hookd.RetryAfterUnavailable))
+		s.renderError(w, r, v, status, heading,
+			"hookd cannot reach its database or its disk is full. Nothing was changed; try again in a moment.")
+	case ok && status < http.StatusInternalServerError:
+		s.renderError(w, r, v, status, heading, e.Message, e.Fields...)
 	default:
 		s.Log.ErrorContext(r.Context(), "console request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		s.renderError(w, r, v, http.StatusInternalServerError, "Something went wrong",
 			"hookd could not do this because of a fault on its side; it has been logged. Try again in a moment.")
 	}
+}
+
+// errorHeadings is the heading of the error page for each error code.
+var errorHeadings = map[string]string{
+	hookd.EMALFORMED:     "Something is not right",
+	hookd.EINVALID:       "Something is not right",
+	hookd.ENOTFOUND:      "Not found",
+	hookd.ECONFLICT:      "Already there",
+	hookd.EFORBIDDEN:     "Not allowed",
+	hookd.EAPIDISABLED:   "Not allowed",
+	hookd.EPLANFORBIDDEN: "Not allowed",
+	hookd.ETOOLARGE:      "Too large",
+	hookd.ERATELIMITED:   "Too many attempts",
+	hookd.EUNAVAILABLE:   "Temporarily unavailable",
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *visit) error {

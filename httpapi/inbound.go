@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -43,8 +42,8 @@ func addInboundTag(api huma.API) {
 }
 
 // The webhooks themselves: plain handlers, as they take any JSON body as
-// it comes (the parsers judge it), answer 400 rather than the API's 422,
-// and verify signatures over the raw bytes.
+// it comes (the parsers judge it), answer 400 for every problem of the body
+// (hookd.InboundError), and verify signatures over the raw bytes.
 
 // handleInbound serves one inbound webhook.
 func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOperation) http.HandlerFunc {
@@ -73,7 +72,7 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 			w.Header().Set("X-Hookd-Inbound-Call", res.Call.ID)
 		}
 		if err != nil {
-			p := inboundProblem(s.Log, res.Status, err)
+			p := inboundProblem(s.Log, err)
 			if res.Status == http.StatusTooManyRequests {
 				writeRateLimited(w, r, wait)
 				return
@@ -94,26 +93,12 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 	}
 }
 
-// inboundProblem is the problem an inbound webhook answers with status for
-// err: the API's, but bad input is 400 (malformed JSON typed as such) and
-// an oversized body 413.
-func inboundProblem(log *slog.Logger, status int, err error) *Problem {
-	p := problemFromError(log, err)
-	if p.Status == http.StatusInternalServerError {
-		return p
-	}
-	p.Status, p.Title = status, http.StatusText(status)
-	switch status {
-	case http.StatusBadRequest:
-		p.Type = TypeValidation
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			p.Type = TypeMalformedJSON
-		}
-	case http.StatusRequestEntityTooLarge:
-		p.Type = TypeBodyTooLarge
-	}
-	return p
+// inboundProblem is the problem an inbound webhook answers for err: the
+// API's, for the error as the inbound webhooks report it (every problem of
+// the body is 400; see hookd.InboundError), so its status is the one
+// ReceiveInbound's result and the inbound log carry.
+func inboundProblem(log *slog.Logger, err error) *Problem {
+	return problemFromError(log, hookd.InboundError(err))
 }
 
 // readLimited reads up to limit bytes of body and reports whether there was

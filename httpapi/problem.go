@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -36,6 +37,7 @@ const (
 	TypeMethod          = ProblemTypeBase + "method-not-allowed"
 	TypeUnsupportedType = ProblemTypeBase + "unsupported-media-type"
 	TypeInternal        = ProblemTypeBase + "internal"
+	TypeUnavailable     = ProblemTypeBase + "unavailable"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error answer.
@@ -90,36 +92,49 @@ func problemFromError(log *slog.Logger, err error) *Problem {
 		log.Error("internal error", "err", err)
 		return newProblem(TypeInternal, http.StatusInternalServerError, "An internal error has occurred; it has been logged.")
 	}
-	status, typ := http.StatusInternalServerError, TypeInternal
-	switch e.Code {
-	case hookd.EINVALID:
-		status, typ = http.StatusUnprocessableEntity, TypeValidation
-	case hookd.ENOTFOUND:
-		status, typ = http.StatusNotFound, TypeNotFound
-	case hookd.ECONFLICT:
-		status, typ = http.StatusConflict, TypeConflict
-	case hookd.EUNAUTHORIZED:
-		status, typ = http.StatusUnauthorized, TypeUnauthorized
-	case hookd.EFORBIDDEN:
-		status, typ = http.StatusForbidden, TypeForbidden
-	case hookd.EAPIDISABLED:
-		status, typ = http.StatusForbidden, TypeAPIDisabled
-	case hookd.EPLANFORBIDDEN:
-		status, typ = http.StatusForbidden, TypePlanForbidden
-	case hookd.ERATELIMITED:
-		status, typ = http.StatusTooManyRequests, TypeRateLimited
-	default:
+	status := hookd.HTTPStatus(e.Code)
+	typ, ok := problemTypes[e.Code]
+	if !ok || status == http.StatusInternalServerError {
 		log.Error("internal error", "err", err)
 		return newProblem(TypeInternal, http.StatusInternalServerError, "An internal error has occurred; it has been logged.")
+	}
+	var syn *json.SyntaxError
+	if e.Code == hookd.EMALFORMED && errors.As(err, &syn) {
+		typ = TypeMalformedJSON
+	}
+	if e.Code == hookd.EUNAVAILABLE {
+		// An outage: the operator must hear of it, the client only that
+		// it passes.
+		log.Error("service unavailable", "err", err)
 	}
 	p = newProblem(typ, status, e.Message)
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, ProblemField{Location: f.Location, Message: f.Message})
 	}
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		p.headers = http.Header{"Www-Authenticate": wwwAuthenticate}
+	case http.StatusServiceUnavailable:
+		p.headers = http.Header{"Retry-After": {strconv.Itoa(hookd.RetryAfterUnavailable)}}
 	}
 	return p
+}
+
+// problemTypes is the problem type of each error code; the status is
+// hookd.HTTPStatus's. A malformed body whose JSON does not parse is
+// TypeMalformedJSON.
+var problemTypes = map[string]string{
+	hookd.EMALFORMED:     TypeValidation,
+	hookd.EINVALID:       TypeValidation,
+	hookd.ENOTFOUND:      TypeNotFound,
+	hookd.ECONFLICT:      TypeConflict,
+	hookd.EUNAUTHORIZED:  TypeUnauthorized,
+	hookd.EFORBIDDEN:     TypeForbidden,
+	hookd.EAPIDISABLED:   TypeAPIDisabled,
+	hookd.EPLANFORBIDDEN: TypePlanForbidden,
+	hookd.ETOOLARGE:      TypeBodyTooLarge,
+	hookd.ERATELIMITED:   TypeRateLimited,
+	hookd.EUNAVAILABLE:   TypeUnavailable,
 }
 
 // wwwAuthenticate lists the schemes hookd accepts, for 401 answers.
@@ -247,6 +262,8 @@ func typeForStatus(status int) string {
 		return TypeMethod
 	case http.StatusUnsupportedMediaType:
 		return TypeUnsupportedType
+	case http.StatusServiceUnavailable:
+		return TypeUnavailable
 	}
 	return ProblemTypeBase + strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "-")
 }
