@@ -159,7 +159,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err erro
 		s.Log.ErrorContext(r.Context(), "console request failed: service unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(hookd.RetryAfterUnavailable))
 		s.renderError(w, r, v, status, heading,
-			"hookd cannot reach its database or its disk is full. Nothing was changed; try again in a moment.")
+			"hookd cannot reach its database, or its disk is full. Try again in a moment.")
 	case ok && status < http.StatusInternalServerError:
 		s.renderError(w, r, v, status, heading, e.Message, e.Fields...)
 	default:

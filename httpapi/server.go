@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -29,9 +30,11 @@ type Server struct {
 	// Metrics are served at /metrics. New makes them.
 	Metrics *Metrics
 	Log     *slog.Logger
-	// Ready reports whether the service can take traffic (database reachable,
-	// migrations applied); /readyz answers 503 when it returns an error.
-	Ready func(ctx context.Context) error
+	// Ready runs the readiness checks (database reachable and migrated;
+	// disk space for SQLite), which /readyz reports, answering 503 unless
+	// all pass; the error, for logs, tells why checks failed. New sets it
+	// from the store: its Checks method if it has one, else its Ping.
+	Ready func(ctx context.Context) ([]hookd.Check, error)
 	// Console, if set, serves everything the API does not: "/" and the web
 	// console's pages.
 	Console http.Handler
@@ -46,7 +49,22 @@ func New(a *app.App, limiter *RateLimiter, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{App: a, Limiter: limiter, Log: log, Ready: a.Store.Ping, Metrics: NewMetrics()}
+	return &Server{App: a, Limiter: limiter, Log: log, Ready: storeChecks(a.Store), Metrics: NewMetrics()}
+}
+
+// storeChecks returns the readiness checks of store.
+func storeChecks(store hookd.Store) func(ctx context.Context) ([]hookd.Check, error) {
+	if c, ok := store.(interface {
+		Checks(ctx context.Context) ([]hookd.Check, error)
+	}); ok {
+		return c.Checks
+	}
+	return func(ctx context.Context) ([]hookd.Check, error) {
+		if err := store.Ping(ctx); err != nil {
+			return []hookd.Check{{Name: "database", Message: "The database does not answer, or migrations are pending."}}, err
+		}
+		return []hookd.Check{{Name: "database", OK: true, Message: "The database answers and every migration is applied."}}, nil
+	}
 }
 
 // Handler returns the HTTP handler of the whole surface, building it on first
@@ -59,7 +77,7 @@ func (s *Server) Handler() http.Handler {
 		mux := http.NewServeMux()
 		s.api = newAPI(mux)
 		s.routes(mux)
-		s.handler = s.Metrics.instrument(s.middleware(mux))
+		s.handler = s.Metrics.instrument(retryAfterUnavailable(s.middleware(mux)))
 	})
 	return s.handler
 }
@@ -146,3 +164,27 @@ var (
 	tenantSecurity   = []map[string][]string{{securityAPIKey: {}}, {securityBearer: {}}, {securityBasic: {}}, {securityOAuth: {}}}
 	operatorSecurity = []map[string][]string{{securityOperator: {}}}
 )
+
+// retryAfterUnavailable makes every 503 answer carry Retry-After (huma
+// writes the headers of the error a handler returns, and a domain error
+// has none), so clients of an outage know when to try again.
+func retryAfterUnavailable(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&unavailableWriter{ResponseWriter: w}, r)
+	})
+}
+
+type unavailableWriter struct {
+	http.ResponseWriter
+}
+
+func (w *unavailableWriter) WriteHeader(status int) {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(hookd.RetryAfterUnavailable))
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushes,
+// deadlines).
+func (w *unavailableWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

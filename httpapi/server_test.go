@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
@@ -73,7 +74,9 @@ func TestServiceEndpoints(t *testing.T) {
 
 func TestReadyzNotReady(t *testing.T) {
 	eachEnv(t, func(t *testing.T, e *env) {
-		e.srv.Ready = func(context.Context) error { return errors.New("database down: secret detail") }
+		e.srv.Ready = func(context.Context) ([]hookd.Check, error) {
+			return []hookd.Check{{Name: "database", Message: "The database does not answer."}}, errors.New("database down: secret detail")
+		}
 		r := e.do("GET", "/readyz", "", nil)
 		wantProblem(t, r, http.StatusServiceUnavailable, "")
 		if strings.Contains(string(r.Body), "secret detail") {

@@ -2,9 +2,13 @@ package sqlstore
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/hookd/hookd"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -87,7 +91,15 @@ func interpretError(err error, op, noun string) error {
 		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character (NUL in text)
 			badText = true
 		}
+		if message, ok := postgresOutage(pgErr.Code); ok {
+			return unavailable(message, op, err)
+		}
+	case isConnectionLost(err):
+		return unavailable("The database cannot be reached.", op, err)
 	case errors.As(err, &liteErr):
+		if message, ok := sqliteOutages[liteErr.Code()&0xff]; ok {
+			return unavailable(message, op, err)
+		}
 		switch liteErr.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			unique = true
@@ -130,6 +142,58 @@ func interpretError(err error, op, noun string) error {
 		}
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// sqliteOutages are the SQLite result codes (primary, without the extended
+// part) of a passing outage, with what a caller is told: a full disk, a
+// failing or vanished file, a lock held beyond busy_timeout.
+var sqliteOutages = map[int]string{
+	sqlite3.SQLITE_FULL:     "The database's disk is full.",
+	sqlite3.SQLITE_IOERR:    "The database's disk cannot be read or written.",
+	sqlite3.SQLITE_CANTOPEN: "The database file cannot be opened.",
+	sqlite3.SQLITE_NOMEM:    "The database is out of memory.",
+	sqlite3.SQLITE_BUSY:     "The database is busy.",
+}
+
+// postgresOutage reports whether a PostgreSQL SQLSTATE is a passing
+// outage: class 08 (connection exception), 53 (insufficient resources:
+// disk full, out of memory, too many connections), 57P01–57P03 (the
+// server shuts down, crashed or cannot take connections yet) and 58
+// (system error, such as an I/O error).
+func postgresOutage(code string) (string, bool) {
+	switch {
+	case strings.HasPrefix(code, "08"):
+		return "The database cannot be reached.", true
+	case code == "53100":
+		return "The database's disk is full.", true
+	case strings.HasPrefix(code, "53"):
+		return "The database has run out of resources.", true
+	case code == "57P01", code == "57P02", code == "57P03":
+		return "The database is shutting down or starting.", true
+	case strings.HasPrefix(code, "58"):
+		return "The database's disk cannot be read or written.", true
+	}
+	return "", false
+}
+
+// isConnectionLost reports whether err tells of a database that cannot be
+// reached: a connection refused or timed out while connecting, or one that
+// broke mid-way.
+func isConnectionLost(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr *net.OpError
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// unavailable returns the EUNAVAILABLE error of an outage.
+func unavailable(message, op string, err error) error {
+	return &hookd.Error{
+		Code:    hookd.EUNAVAILABLE,
+		Message: message + " Try again in a moment.",
+		Err:     fmt.Errorf("sqlstore: %s: %w", op, err),
+	}
 }
 
 // notFound returns the ENOTFOUND error for noun.

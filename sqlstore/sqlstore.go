@@ -56,7 +56,15 @@ type Store struct {
 	// checkpoints copies SQLite's write-ahead log into the database file;
 	// nil on PostgreSQL.
 	checkpoints *checkpointer
+
+	// MinFreeBytes is the fewest bytes free on the file system of an
+	// SQLite database for Checks to report the disk ready; 0 means
+	// DefaultMinFreeBytes. Set it before use.
+	MinFreeBytes uint64
 }
+
+// DefaultMinFreeBytes is the default of Store.MinFreeBytes: 64 MiB.
+const DefaultMinFreeBytes = 64 << 20
 
 var _ hookd.Store = (*Store)(nil)
 
@@ -252,6 +260,44 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	s.migrated.Store(true)
 	return nil
+}
+
+// Checks reports whether the store can take traffic: "database", whether
+// it answers (within ctx) and every migration is applied; and, on SQLite,
+// "disk", whether the file system of the database file has at least
+// MinFreeBytes free. (PostgreSQL's disk is its server's: a full one makes
+// its writes fail, which answers 503, and the database check tells whether
+// it answers.) The errors behind failed checks are in the second result,
+// for logs; the checks' messages are safe to show.
+func (s *Store) Checks(ctx context.Context) ([]hookd.Check, error) {
+	var errs []error
+	db := hookd.Check{Name: "database", OK: true, Message: "The database answers and every migration is applied."}
+	if err := s.Ping(ctx); err != nil {
+		db.OK, db.Message = false, "The database does not answer, or migrations are pending."
+		errs = append(errs, err)
+	}
+	checks := []hookd.Check{db}
+	if s.path != "" {
+		disk := hookd.Check{Name: "disk", OK: true, MinFreeBytes: s.MinFreeBytes}
+		if disk.MinFreeBytes == 0 {
+			disk.MinFreeBytes = DefaultMinFreeBytes
+		}
+		dir := filepath.Dir(s.path)
+		free, err := freeBytes(dir)
+		switch {
+		case errors.Is(err, errors.ErrUnsupported):
+			disk.Message = "Free disk space is not measured on this system."
+		case err != nil:
+			disk.OK, disk.Message = false, "The free space of the data directory cannot be measured."
+			errs = append(errs, fmt.Errorf("sqlstore: free space of %s: %w", dir, err))
+		default:
+			disk.FreeBytes = free
+			disk.OK = free >= disk.MinFreeBytes
+			disk.Message = fmt.Sprintf("%d MiB free for the database, at least %d MiB needed.", free>>20, disk.MinFreeBytes>>20)
+		}
+		checks = append(checks, disk)
+	}
+	return checks, errors.Join(errs...)
 }
 
 // Close closes the database.
