@@ -36,12 +36,15 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		authsB["oauth token"] = bearerAuth(oauthTok.AccessToken)
 
+		// patchable: the resource has a PATCH route; without one PATCH is
+		// 405 for any ID, which tells nothing about A.
 		resources := []struct {
-			path, id string
+			path, id  string
+			patchable bool
 		}{
-			{"/api/v1/access-tokens", tokA.ID},
-			{"/api/v1/service-accounts", saA.ID},
-			{"/api/v1/oauth-clients", ocA.ClientID},
+			{"/api/v1/access-tokens", tokA.ID, true},
+			{"/api/v1/service-accounts", saA.ID, false},
+			{"/api/v1/oauth-clients", ocA.ClientID, false},
 		}
 		names := []string{"access token", "api key", "oauth token", "service account"}
 		for _, name := range names {
@@ -56,7 +59,11 @@ func TestTenantIsolation(t *testing.T) {
 						body = map[string]string{"name": "stolen"}
 					}
 					r := e.do(method, res.path+"/"+res.id, auth, body)
-					if _, err := checkProblem(r, http.StatusNotFound, httpapi.TypeNotFound); err != nil {
+					status, typ := http.StatusNotFound, httpapi.TypeNotFound
+					if method == "PATCH" && !res.patchable {
+						status, typ = http.StatusMethodNotAllowed, httpapi.TypeMethod
+					}
+					if _, err := checkProblem(r, status, typ); err != nil {
 						t.Errorf("%s of B: %s %s/%s: %v", name, method, res.path, res.id, err)
 					}
 					if strings.Contains(string(r.Body), "alpha") {

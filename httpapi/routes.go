@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/swaggest/swgui"
@@ -113,12 +114,46 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerGetInboundCall(api, s.App)
 	registerReplayInboundCall(api, s.App)
 
+	// Any other path of the API, OAuth2 and the inbound webhooks: a
+	// problem, never a console page.
+	for _, prefix := range []string{"/api", "/oauth", "/hooks"} {
+		mux.Handle(prefix, noRoute(mux))
+		mux.Handle(prefix+"/", noRoute(mux))
+	}
+
 	// Everything else is the console's.
 	console := s.Console
 	if console == nil {
 		console = http.HandlerFunc(placeholderConsole)
 	}
 	mux.Handle("/", console)
+}
+
+// routeMethods are the methods noRoute tries for the Allow header.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// noRoute answers a request no route of mux takes under a prefix of the API:
+// 405 with Allow when the path has routes for other methods, else 404; both
+// as problems.
+func noRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, fallback := mux.Handler(r)
+		var allow []string
+		for _, m := range routeMethods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != fallback {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			writeProblem(w, r, newProblem(TypeNotFound, http.StatusNotFound, "There is nothing at "+r.URL.Path+"; see /openapi.json for every path."))
+			return
+		}
+		list := strings.Join(allow, ", ")
+		w.Header().Set("Allow", list)
+		writeProblem(w, r, newProblem(TypeMethod, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use "+list+"."))
+	})
 }
 
 func (s *Server) docsHandler() http.Handler {

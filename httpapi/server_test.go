@@ -25,7 +25,7 @@ func TestServiceEndpoints(t *testing.T) {
 		}
 		r = e.do("GET", "/readyz", "", nil)
 		wantStatus(t, r, http.StatusOK)
-		if got := decode[map[string]string](t, r)["status"]; got != "ready" {
+		if got := decode[map[string]any](t, r)["status"]; got != "ready" {
 			t.Errorf("/readyz: %s", r.Body)
 		}
 
