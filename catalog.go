@@ -207,11 +207,12 @@ const userSchema = `{
 	"properties": {
 		"id": {"type": "string", "description": "hookd's ID of the user."},
 		"employee_id": {"type": "string", "description": "The user's employee ID, unique within the tenant."},
-		"first_name": {"type": ["string", "null"]},
-		"last_name": {"type": ["string", "null"]},
-		"display_name": {"type": ["string", "null"]},
-		"email": {"type": ["string", "null"], "format": "email"},
-		"mobile": {"type": ["string", "null"], "description": "Mobile phone number, as the source system gave it."},
+		"first_name": {"type": "string", "description": "\"\" when unknown, as every text field of the user."},
+		"last_name": {"type": "string"},
+		"display_name": {"type": "string"},
+		"email": {"type": "string", "description": "Lower-cased email address."},
+		"mobile": {"type": "string", "description": "Mobile phone number, as the source system gave it."},
+		"external_id": {"type": "string", "description": "The HR system's own key beyond the employee ID."},
 		"status": {"type": "string", "description": "active or terminated. More statuses may be added."},
 		"organizations": {
 			"type": "array",

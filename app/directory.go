@@ -247,24 +247,24 @@ func (a *App) organizationRefs(ctx context.Context, tenantID string, ids []strin
 type userData struct {
 	ID            string             `json:"id"`
 	EmployeeID    string             `json:"employee_id"`
-	FirstName     *string            `json:"first_name"`
-	LastName      *string            `json:"last_name"`
-	DisplayName   *string            `json:"display_name"`
-	Email         *string            `json:"email"`
-	Mobile        *string            `json:"mobile"`
+	FirstName     string             `json:"first_name"`
+	LastName      string             `json:"last_name"`
+	DisplayName   string             `json:"display_name"`
+	Email         string             `json:"email"`
+	Mobile        string             `json:"mobile"`
 	Status        string             `json:"status"`
 	Organizations []organizationData `json:"organizations"`
-	ExternalID    *string            `json:"external_id"`
+	ExternalID    string             `json:"external_id"`
 	CreatedAt     time.Time          `json:"created_at"`
 	UpdatedAt     time.Time          `json:"updated_at"`
 }
 
 func userDataOf(u *hookd.User) userData {
 	return userData{
-		ID: u.ID, EmployeeID: u.EmployeeID, FirstName: nullable(u.FirstName), LastName: nullable(u.LastName),
-		DisplayName: nullable(u.DisplayName), Email: nullable(u.Email), Mobile: nullable(u.Mobile),
+		ID: u.ID, EmployeeID: u.EmployeeID, FirstName: u.FirstName, LastName: u.LastName,
+		DisplayName: u.DisplayName, Email: u.Email, Mobile: u.Mobile,
 		Status: string(u.Status), Organizations: organizationsData(u.Organizations),
-		ExternalID: nullable(u.ExternalID), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		ExternalID: u.ExternalID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
 
@@ -502,7 +502,7 @@ func diffUser(old, u *hookd.User) *changes {
 		{"external_id", old.ExternalID, u.ExternalID},
 	} {
 		if f.old != f.new {
-			c.note(f.name, nullable(f.old))
+			c.note(f.name, f.old) // "" when it had none, as the API shows it
 		}
 	}
 	oldIDs, newIDs := old.OrganizationIDs(), u.OrganizationIDs()

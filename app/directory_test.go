@@ -186,7 +186,7 @@ func TestUserEvents(t *testing.T) {
 		}
 		data := d.wantEvent(t, hookd.EventUserCreated)
 		user := data["user"].(map[string]any)
-		if user["id"] != u.ID || user["employee_id"] != "E-1042" || user["mobile"] != nil || user["status"] != "active" {
+		if user["id"] != u.ID || user["employee_id"] != "E-1042" || user["mobile"] != "" || user["status"] != "active" {
 			t.Fatalf("user.created data %v", data)
 		}
 

@@ -130,6 +130,27 @@ func RenderXML(msgs []Message, batch bool) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// RenderPing renders the body of a ping-mode delivery in the endpoint's
+// format: the notice as JSON, or with xml true as the same document in XML
+// by RenderXML's rules, its root element <ping>:
+//
+//	<?xml version="1.0" encoding="UTF-8"?>
+//	<ping type="object"><webhookId>ep_…</webhookId><locator type="object"><accountId>ten_…</accountId><eventIds type="array"><item>evt_…</item></eventIds><timestamp>…</timestamp></locator></ping>
+func RenderPing(n PingNotice, xml bool) (body []byte, contentType string, err error) {
+	body, err = json.Marshal(n)
+	if err != nil || !xml {
+		return body, ContentTypeJSON, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := writeXMLValue(&buf, dec, "ping", ""); err != nil {
+		return nil, "", fmt.Errorf("dispatch: render ping as XML: %w", err)
+	}
+	return buf.Bytes(), ContentTypeXML, nil
+}
+
 func checkCount(msgs []Message, batch bool) error {
 	if len(msgs) == 0 || (!batch && len(msgs) != 1) {
 		return ErrNoMessages

@@ -3,7 +3,6 @@ package dispatch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -175,8 +174,8 @@ func renderJobs(jobs []*job, now time.Time) (body []byte, contentType, msgID str
 		for _, j := range jobs {
 			notice.Locator.EventIDs = append(notice.Locator.EventIDs, j.event.ID)
 		}
-		body, err := json.Marshal(notice)
-		return body, ContentTypeJSON, jobs[0].delivery.ID, err
+		body, contentType, err := RenderPing(notice, ep.Format == hookd.FormatXML)
+		return body, contentType, jobs[0].delivery.ID, err
 	}
 	msgs := make([]Message, len(jobs))
 	for i, j := range jobs {
