@@ -63,3 +63,16 @@ func TestUnknownAPIPathsAnswerProblemJSON(t *testing.T) {
 		t.Errorf("GET /nope: %d %s, want the console's HTML 404", r.status, r.header.Get("Content-Type"))
 	}
 }
+
+// TestServeMinFreeDisk checks HOOKD_MIN_FREE_DISK_MIB and the flag that
+// overrides it: /readyz is 503 while the data directory has less free space
+// than asked for.
+func TestServeMinFreeDisk(t *testing.T) {
+	t.Parallel()
+	getenv := envOf(map[string]string{"HOOKD_MIN_FREE_DISK_MIB": "1073741824"}) // 1 PiB
+	s := startServer(t, getenv, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	want(t, "readyz asking for 1 PiB free", s.get("/readyz"), http.StatusServiceUnavailable)
+	s.stop()
+	s = startServer(t, getenv, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--min-free-disk-mib", "1")
+	want(t, "readyz asking for 1 MiB free", s.get("/readyz"), http.StatusOK)
+}
