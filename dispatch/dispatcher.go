@@ -584,16 +584,17 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 	}
 }
 
-// unsent returns results for jobs not sent: held when their endpoint was
-// disabled, else (shutting down) pending again at once.
-func (d *Dispatcher) unsent(jobs []*job, held bool) []result {
-	state := hookd.DeliveryPending
-	if held {
-		state = hookd.DeliveryHeld
-	}
+// unsent returns results for jobs not sent: what the retry policy says
+// when their endpoint was disabled (held), else (shutting down) pending
+// again at once.
+func (d *Dispatcher) unsent(jobs []*job, disabled bool) []result {
 	now := d.Clock.Now()
 	rs := make([]result, len(jobs))
 	for i, j := range jobs {
+		state := hookd.DeliveryPending
+		if disabled {
+			state = d.Retry.Outcome(hookd.AttemptResult{DeliveryID: j.delivery.ID, EndpointDisabled: true}, now).State
+		}
 		rs[i] = result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, State: state, RunAt: now}}
 	}
 	return rs

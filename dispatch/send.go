@@ -72,64 +72,43 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 		attempt.Error = sendErr.Error()
 	}
 
-	// The outcome, the same for every job of the request.
-	var (
-		disable   string
-		retryable bool
-	)
-	switch {
-	case sendErr == nil && resp.StatusCode >= 200 && resp.StatusCode < 300:
-	case sendErr == nil && resp.StatusCode == http.StatusGone:
-		disable = "the endpoint answered 410 Gone"
-	default:
-		retryable = true
+	// What the answer does, decided for each job by the retry policy.
+	res := hookd.AttemptResult{Status: attempt.ResponseStatus}
+	if sendErr != nil {
+		res.Failure = failure(sendErr)
 	}
-	var retryAfter time.Duration
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		retryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
+	if resp != nil {
+		res.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
-
+	var disable string
 	results := make([]result, len(jobs))
 	for i, j := range jobs {
 		a := attempt
 		a.ID = hookd.NewID(hookd.PrefixAttempt)
 		a.DeliveryID = j.delivery.ID
-		r := result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, RunAt: now}}
-		switch {
-		case disable != "":
-			r.State = hookd.DeliveryHeld
-			r.disable = disable
-		case !retryable:
-			r.State = hookd.DeliverySucceeded
-		default:
-			inRound := j.delivery.Attempts + 1 - j.delivery.RoundStart
-			if next, ok := d.Retry.Next(inRound, now, retryAfter); ok {
-				r.State, r.RunAt = hookd.DeliveryPending, next
-			} else {
-				r.State = hookd.DeliveryFailed
-				r.disable = fmt.Sprintf("delivery %s failed %d attempts in a row, the last: %s",
-					j.delivery.ID, inRound, outcome(resp, sendErr))
-			}
+		res.DeliveryID = j.delivery.ID
+		res.Attempt = j.delivery.Attempts + 1 - j.delivery.RoundStart
+		o := d.Retry.Outcome(res, now)
+		results[i] = result{
+			DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, State: o.State, RunAt: o.RunAt},
+			disable:        o.DisableReason,
 		}
-		if r.disable != "" {
-			disable = r.disable
+		if o.DisableReason != "" {
+			disable = o.DisableReason
 		}
-		results[i] = r
 	}
 	return results, disable
 }
 
-// outcome describes a failed attempt in a few words.
-func outcome(resp *Response, err error) string {
+// failure describes in a few words why a request got no answer.
+func failure(err error) string {
 	switch {
 	case errors.Is(err, ErrDestinationRefused):
 		return "the destination address is not allowed"
 	case errors.Is(err, ErrTimeout):
 		return "no answer in time"
-	case err != nil:
-		return err.Error()
 	default:
-		return fmt.Sprintf("HTTP %d", resp.StatusCode)
+		return err.Error()
 	}
 }
 
