@@ -191,7 +191,9 @@ type EventTypeStore interface {
 // EndpointStore keeps the tenants' endpoints. Every method scoped to a
 // tenant returns ENOTFOUND for another tenant's endpoints, exactly as for
 // endpoints that do not exist. Secrets and the verification key are kept in
-// their Sealed forms only; the plaintext fields are never stored.
+// their Sealed forms only; the plaintext fields are never stored: so are
+// the custom headers (SealedHeaders), but for endpoints stored before they
+// were sealed (see SealEndpointHeaders).
 type EndpointStore interface {
 	// CreateEndpoint stores e. Returns ENOTFOUND if its tenant does not
 	// exist, and EINVALID (HTTPSRequired at body.url) if e's URL is not
@@ -214,6 +216,14 @@ type EndpointStore interface {
 	TouchEndpoint(ctx context.Context, id string, t time.Time) error
 	// DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 	DeleteEndpoint(ctx context.Context, tenantID, id string) error
+	// SealEndpointHeaders seals the custom headers of up to limit endpoints,
+	// of any tenant, still stored in clear (from before headers were
+	// sealed): for each, in one transaction, it calls seal with the endpoint
+	// (its Headers in clear) and stores what seal returns as its
+	// SealedHeaders, removing the clear ones. It returns how many it sealed;
+	// fewer than limit means none is left. An error from seal stops it and
+	// stores nothing.
+	SealEndpointHeaders(ctx context.Context, limit int, seal func(e *Endpoint) ([]byte, error)) (int, error)
 }
 
 // EventStore keeps published events and their deliveries. Every method

@@ -30,8 +30,9 @@ type Keys interface {
 	// LiveEndpointSecrets returns the plaintext secrets that sign
 	// deliveries to e now, the current one first.
 	LiveEndpointSecrets(e *hookd.Endpoint) ([]string, error)
-	// OpenVerificationKey sets e.VerificationKey from its sealed form.
-	OpenVerificationKey(e *hookd.Endpoint) error
+	// OpenEndpoint sets e.VerificationKey and e.Headers from their sealed
+	// forms.
+	OpenEndpoint(e *hookd.Endpoint) error
 }
 
 // Dispatcher delivers events: it claims due deliveries from the store with
@@ -492,10 +493,8 @@ func (d *Dispatcher) jobs(ds []*hookd.Delivery, events []*hookd.Event, endpoints
 		if err != nil {
 			return nil, err
 		}
-		if len(e.SealedVerificationKey) > 0 {
-			if err := d.Keys.OpenVerificationKey(e); err != nil {
-				return nil, err
-			}
+		if err := d.Keys.OpenEndpoint(e); err != nil {
+			return nil, err
 		}
 		endpointByID[e.ID] = opened{e, secrets}
 	}

@@ -82,7 +82,7 @@ func TestDeliverJSON(t *testing.T) {
 		a := as[0]
 		if a.ResponseStatus != 200 || a.ResponseBody != "received OK" || a.RequestBody != string(r.Body) ||
 			a.RequestHeaders["Webhook-Signature"][0] != r.Header.Get("Webhook-Signature") || a.Error != "" ||
-			a.URL != rc.URL+"/hook?key="+ep.VerificationKey || a.Duration <= 0 || len(a.ResponseHeaders["Content-Type"]) == 0 {
+			a.URL != rc.URL+"/hook?key="+hookd.MaskSecret(ep.VerificationKey) || a.Duration <= 0 || len(a.ResponseHeaders["Content-Type"]) == 0 {
 			t.Errorf("attempt = %+v", a)
 		}
 		got, err := w.app.Endpoint(context.Background(), w.tenant, ep.ID)

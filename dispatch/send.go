@@ -52,14 +52,16 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 		sendErr = fmt.Errorf("could not build the request: %w", err)
 	}
 
+	// The attempt is history: the verification key and the custom header
+	// values, often the receiver's credentials, are kept masked.
 	attempt := hookd.Attempt{
 		EndpointID: ep.ID,
 		TenantID:   ep.TenantID,
-		URL:        ep.TargetURL(),
+		URL:        strings.ReplaceAll(ep.URL, hookd.VerificationKeyPlaceholder, hookd.MaskSecret(ep.VerificationKey)),
 		CreatedAt:  now,
 	}
 	if req != nil {
-		attempt.RequestHeaders = req.Header
+		attempt.RequestHeaders = maskedHeaders(req.Header, ep)
 		attempt.RequestBody = storable(body)
 	}
 	if resp != nil {
@@ -69,13 +71,13 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 		attempt.Duration = resp.Duration
 	}
 	if sendErr != nil {
-		attempt.Error = sendErr.Error()
+		attempt.Error = maskKey(sendErr.Error(), ep)
 	}
 
 	// What the answer does, decided for each job by the retry policy.
 	res := hookd.AttemptResult{Status: attempt.ResponseStatus}
 	if sendErr != nil {
-		res.Failure = failure(sendErr)
+		res.Failure = maskKey(failure(sendErr), ep)
 	}
 	if resp != nil {
 		res.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
@@ -112,6 +114,45 @@ func failure(err error) string {
 	}
 }
 
+// maskedHeaders returns a copy of the headers h of a request to ep with the
+// values of ep's custom headers and of its verification key header masked.
+func maskedHeaders(h http.Header, ep *hookd.Endpoint) http.Header {
+	out := h.Clone()
+	secret := func(name string) {
+		if vs := out.Values(name); len(vs) > 0 {
+			masked := make([]string, len(vs))
+			for i, v := range vs {
+				masked[i] = hookd.MaskSecret(v)
+			}
+			out[http.CanonicalHeaderKey(name)] = masked
+		}
+	}
+	for name := range ep.Headers {
+		secret(name)
+	}
+	if ep.VerificationKey != "" {
+		secret(verificationKeyHeader(ep))
+	}
+	return out
+}
+
+// maskKey returns s with ep's verification key masked: a transport error
+// names the URL, which may carry it.
+func maskKey(s string, ep *hookd.Endpoint) string {
+	if ep.VerificationKey == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, ep.VerificationKey, hookd.MaskSecret(ep.VerificationKey))
+}
+
+// verificationKeyHeader is the header ep's verification key is sent in.
+func verificationKeyHeader(ep *hookd.Endpoint) string {
+	if ep.VerificationKeyHeader == "" {
+		return hookd.DefaultVerificationKeyHeader
+	}
+	return ep.VerificationKeyHeader
+}
+
 // request builds the signed request carrying jobs, and its body.
 func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time) (*http.Request, []byte, error) {
 	ep := jobs[0].endpoint
@@ -127,11 +168,7 @@ func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time) (*
 		req.Header.Set(name, value)
 	}
 	if ep.VerificationKey != "" {
-		header := ep.VerificationKeyHeader
-		if header == "" {
-			header = hookd.DefaultVerificationKeyHeader
-		}
-		req.Header.Set(header, ep.VerificationKey)
+		req.Header.Set(verificationKeyHeader(ep), ep.VerificationKey)
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", d.UserAgent)
