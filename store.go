@@ -210,10 +210,6 @@ type EndpointStore interface {
 	// e.ID, and EINVALID (HTTPSRequired at body.url) if e's URL is not https
 	// while its tenant requires https endpoints.
 	UpdateEndpoint(ctx context.Context, e *Endpoint) error
-	// TouchEndpoint records that a delivery was sent to the endpoint at t;
-	// it never moves LastTriggeredAt back, and an endpoint that is gone is
-	// not an error.
-	TouchEndpoint(ctx context.Context, id string, t time.Time) error
 	// DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 	DeleteEndpoint(ctx context.Context, tenantID, id string) error
 	// SealEndpointHeaders seals the custom headers of up to limit endpoints,
@@ -257,12 +253,6 @@ type EventStore interface {
 // history of deliveries and attempts tenants read. Methods scoped to a
 // tenant return ENOTFOUND for another tenant's deliveries.
 type DeliveryStore interface {
-	// ClaimDeliveries marks up to limit pending deliveries due at now, of
-	// enabled endpoints whose IDs are not in exclude, running until
-	// leaseUntil, and returns them, earliest RunAt first (then by ID).
-	// Callers racing, in this process or
-	// another sharing the database, never get the same delivery.
-	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*Delivery, error)
 	// DueEndpoints returns the IDs of the enabled endpoints that have
 	// pending deliveries due at now.
 	DueEndpoints(ctx context.Context, now time.Time) ([]string, error)

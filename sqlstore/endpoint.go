@@ -217,16 +217,6 @@ func (s *Store) execEndpoint(ctx context.Context, e *hookd.Endpoint, q string, a
 	return res, tx.Commit()
 }
 
-// TouchEndpoint records that a delivery was sent to the endpoint at t, in
-// one UPDATE. It never moves LastTriggeredAt back, and is not an error for
-// an endpoint that is gone.
-func (s *Store) TouchEndpoint(ctx context.Context, id string, t time.Time) error {
-	at := s.d.time(t)
-	_, err := s.exec(ctx, s.d.rebind(
-		"UPDATE endpoints SET last_triggered_at = ? WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, id, at)
-	return interpretError(err, "touch endpoint", "endpoint")
-}
-
 // DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
 	res, err := s.exec(ctx, s.d.rebind("DELETE FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)

@@ -119,13 +119,17 @@ var endpointTests = []storeTest{
 		must(t, err)
 		wantEqual(t, "endpoints sealed", n, 0)
 	}},
-	{"Touch", func(t *testing.T, s hookd.Store) {
+	{"LastTriggered", func(t *testing.T, s hookd.Store) {
 		ctx := t.Context()
 		tn := newTenant(t, s, "acme")
 		e := createEndpoint(t, s, tn, "E", t0)
-		must(t, s.TouchEndpoint(ctx, e.ID, at(time.Hour)))
-		must(t, s.TouchEndpoint(ctx, e.ID, at(time.Minute))) // never back
-		must(t, s.TouchEndpoint(ctx, "ep_gone", at(time.Hour)))
+		touch := func(id string, at time.Time) {
+			t.Helper()
+			must(t, s.RecordDeliveries(ctx, nil, []hookd.EndpointResult{{EndpointID: id, TriggeredAt: at}}))
+		}
+		touch(e.ID, at(time.Hour))
+		touch(e.ID, at(time.Minute)) // never back
+		touch("ep_gone", at(time.Hour))
 		got, err := s.Endpoint(ctx, tn.ID, e.ID)
 		must(t, err)
 		wantEqual(t, "LastTriggeredAt", got.LastTriggeredAt, ptr(at(time.Hour)))
