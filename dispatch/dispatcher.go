@@ -93,8 +93,12 @@ type Dispatcher struct {
 	sendersWG sync.WaitGroup
 	// due holds the endpoints that may have due deliveries not claimed
 	// yet: named by Wake, or whose last claim took all it asked for.
-	// discover asks the next round to find them all in the store.
-	due      map[string]struct{}
+	// discover asks the next round to find them all in the store. Each
+	// is marked with the count of marks when it was last marked, so a
+	// claim that got fewer than it asked for forgets an endpoint only if
+	// no Wake named it while the claim ran.
+	due      map[string]uint64
+	marks    uint64
 	discover bool
 	// perRequest remembers how many deliveries a request to an endpoint
 	// carries, to size claims before its first job is seen.
@@ -153,7 +157,7 @@ func (d *Dispatcher) init() {
 		d.sem = make(chan struct{}, d.Concurrency)
 		d.endpoints = map[string]*endpointQueue{}
 		d.claimed = map[string]struct{}{}
-		d.due = map[string]struct{}{}
+		d.due = map[string]uint64{}
 		d.discover = true
 		d.perRequest = map[string]int{}
 	})
@@ -169,7 +173,7 @@ func (d *Dispatcher) Wake(endpointIDs ...string) {
 		d.discover = true
 	}
 	for _, id := range endpointIDs {
-		d.due[id] = struct{}{}
+		d.markDue(id)
 	}
 	d.mu.Unlock()
 	d.signal()
@@ -373,11 +377,11 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 		}
 		d.mu.Lock()
 		for _, id := range ids {
-			d.due[id] = struct{}{}
+			d.markDue(id)
 		}
 		d.mu.Unlock()
 	}
-	claims := d.claims()
+	claims, marks := d.claims()
 	if len(claims) == 0 {
 		return false, nil
 	}
@@ -385,14 +389,15 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	if err != nil {
 		return false, err
 	}
-	// An endpoint that gave fewer than asked has nothing more due.
+	// An endpoint that gave fewer than asked has nothing more due, unless
+	// a Wake named it since the claim was made.
 	got := make(map[string]int, len(claims))
 	for _, dl := range ds {
 		got[dl.EndpointID]++
 	}
 	d.mu.Lock()
-	for _, c := range claims {
-		if got[c.EndpointID] < c.Limit {
+	for i, c := range claims {
+		if got[c.EndpointID] < c.Limit && d.due[c.EndpointID] == marks[i] {
 			delete(d.due, c.EndpointID)
 		}
 	}
@@ -424,18 +429,25 @@ func (d *Dispatcher) backlog(endpointID string) (queued, most int) {
 	return queued, max(4*d.EndpointConcurrency*max(1, d.perRequest[endpointID]), d.ClaimBatch)
 }
 
+// markDue marks an endpoint as maybe having due deliveries. Call it with
+// d.mu held.
+func (d *Dispatcher) markDue(endpointID string) {
+	d.marks++
+	d.due[endpointID] = d.marks
+}
+
 // claims returns what to claim now: for each endpoint that may have due
-// deliveries, up to the room left in its backlog, within the overall room.
+// deliveries, up to the room left in its backlog, within the overall room;
+// marks[i] is claims[i]'s endpoint's mark in due.
 // An endpoint's backlog, the claimed jobs waiting for its senders, is four
 // requests' worth per sender or one claim batch, so a slow endpoint keeps
 // little claimed work from the other instances; it is refilled once half
 // empty, so claims are not made a few deliveries at a time.
-func (d *Dispatcher) claims() []hookd.EndpointClaim {
+func (d *Dispatcher) claims() (claims []hookd.EndpointClaim, marks []uint64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	room := min(d.ClaimBatch, d.maxInFlight()-d.inFlight)
-	claims := make([]hookd.EndpointClaim, 0, len(d.due))
-	for id := range d.due { // map order: no endpoint is always last
+	for id, mark := range d.due { // map order: no endpoint is always last
 		if room <= 0 {
 			break
 		}
@@ -445,9 +457,10 @@ func (d *Dispatcher) claims() []hookd.EndpointClaim {
 		}
 		n := min(room, backlog-queued)
 		claims = append(claims, hookd.EndpointClaim{EndpointID: id, Limit: n})
+		marks = append(marks, mark)
 		room -= n
 	}
-	return claims
+	return claims, marks
 }
 
 // prepare loads the events and endpoints of claimed deliveries and opens
