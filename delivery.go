@@ -67,14 +67,17 @@ type Delivery struct {
 
 // Attempt is one request sent for a delivery and what came back. Bodies are
 // at most MaxStoredBody bytes, valid UTF-8 without NUL; headers are as sent
-// and received, with the signature and verification key kept (they are the
-// tenant's own).
+// and received, but for the secrets of the endpoint: the verification key
+// (in the URL, its header and any error) and the values of the endpoint's
+// custom headers, often the receiver's credentials, are kept masked (see
+// MaskSecret). The signature is kept: it opens nothing.
 type Attempt struct {
 	ID         string
 	TenantID   string
 	DeliveryID string
 	EndpointID string
-	// URL is where the request went, the verification key substituted.
+	// URL is where the request went, the verification key substituted
+	// masked.
 	URL            string
 	RequestHeaders map[string][]string
 	RequestBody    string
@@ -121,4 +124,22 @@ type DeliveryFilter struct {
 	State      DeliveryState
 	// Since and Until bound the creation time: Since <= created_at < Until.
 	Since, Until time.Time
+}
+
+// MaskSecret returns a secret value as delivery history shows it: its
+// first characters and "…", enough to tell values apart but not to use
+// one. A value of 16 characters or more keeps 4, of 8 or more 2; a shorter
+// one shows as "••••"; "" stays "".
+func MaskSecret(v string) string {
+	r := []rune(v)
+	switch {
+	case len(r) == 0:
+		return ""
+	case len(r) >= 16:
+		return string(r[:4]) + "…"
+	case len(r) >= 8:
+		return string(r[:2]) + "…"
+	default:
+		return "••••"
+	}
 }

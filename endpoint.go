@@ -55,9 +55,10 @@ const (
 
 // Endpoint is a URL of a tenant that receives the events it subscribes to.
 //
-// Its signing secrets and verification key are kept encrypted: the store
-// keeps the Sealed forms only, and the app fills in the plaintext (Secret,
-// VerificationKey) when it hands an endpoint out.
+// Its signing secrets, verification key and custom headers are kept
+// encrypted: the store keeps the Sealed forms only, and the app fills in the
+// plaintext (Secret, VerificationKey, Headers) when it hands an endpoint
+// out.
 type Endpoint struct {
 	ID          string
 	TenantID    string
@@ -81,7 +82,13 @@ type Endpoint struct {
 	MaxEventsPerRequest int
 	Mode                EndpointMode
 	// Headers are sent with every delivery; see ValidateEndpointHeader.
-	Headers map[string]string
+	// Their values are often the receiver's credentials: the store keeps
+	// them in SealedHeaders only (nil when there are none), and Headers is
+	// empty until the app opens them. An endpoint stored before headers
+	// were sealed reads back with its Headers in clear and SealedHeaders
+	// nil, until the app seals them (EndpointStore.SealEndpointHeaders).
+	Headers       map[string]string
+	SealedHeaders []byte
 	// VerificationKey is the plaintext key, "" until opened by the app.
 	VerificationKey       string
 	SealedVerificationKey []byte

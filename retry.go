@@ -1,6 +1,7 @@
 package hookd
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -119,4 +120,75 @@ func (p RetryPolicy) jitter(d time.Duration) time.Duration {
 		r = 0.5 // a broken source gets no jitter rather than a wild wait
 	}
 	return time.Duration(float64(d) * (1 + j*(2*r-1)))
+}
+
+// AttemptResult is what happened to one attempt of a delivery, as far as
+// deciding what comes next needs to know.
+type AttemptResult struct {
+	// DeliveryID names the delivery in the reason an endpoint is disabled.
+	DeliveryID string
+	// Attempt is the number of the attempt in the delivery's current round
+	// of retries: 1 for the first (see Delivery.RoundStart).
+	Attempt int
+	// Status is the HTTP status answered; 0 when no answer came.
+	Status int
+	// Failure says in a few words why no answer came ("no answer in
+	// time"); "" when one did.
+	Failure string
+	// RetryAfter is the wait the answer's Retry-After asked for; it is
+	// honoured on a 429 or 503 only.
+	RetryAfter time.Duration
+	// EndpointDisabled is true when the endpoint was disabled before the
+	// attempt was made, which was then not sent.
+	EndpointDisabled bool
+}
+
+// GoneReason is why an endpoint that answered 410 Gone was disabled.
+const GoneReason = "the endpoint answered 410 Gone"
+
+// Outcome is what an attempt's result does to its delivery and endpoint.
+type Outcome struct {
+	// State is the delivery's next state: succeeded, pending (retried at
+	// RunAt), failed, or held (until its endpoint is enabled again).
+	State DeliveryState
+	// RunAt is when a pending delivery is next due; now otherwise.
+	RunAt time.Time
+	// DisableReason, unless "", disables the endpoint with this reason.
+	DisableReason string
+}
+
+// Outcome returns what the result r of an attempt made at now does. It is
+// the one rule of delivery results:
+//
+//   - not sent because the endpoint is disabled: held, until it is enabled;
+//   - a 2xx answer: succeeded;
+//   - 410 Gone: held, and the endpoint disabled, since the receiver says it
+//     is gone for good;
+//   - anything else (3xx, since redirects are not followed; 4xx; 5xx; no
+//     answer): retried when the policy says (Next, with the Retry-After of
+//     a 429 or 503), or, when no retries are left, failed and the endpoint
+//     disabled.
+func (p RetryPolicy) Outcome(r AttemptResult, now time.Time) Outcome {
+	answered := r.Failure == ""
+	switch {
+	case r.EndpointDisabled:
+		return Outcome{State: DeliveryHeld, RunAt: now}
+	case answered && r.Status >= 200 && r.Status < 300:
+		return Outcome{State: DeliverySucceeded, RunAt: now}
+	case answered && r.Status == 410:
+		return Outcome{State: DeliveryHeld, RunAt: now, DisableReason: GoneReason}
+	}
+	var retryAfter time.Duration
+	if answered && (r.Status == 429 || r.Status == 503) {
+		retryAfter = r.RetryAfter
+	}
+	if next, ok := p.Next(r.Attempt, now, retryAfter); ok {
+		return Outcome{State: DeliveryPending, RunAt: next}
+	}
+	last := r.Failure
+	if answered {
+		last = fmt.Sprintf("HTTP %d", r.Status)
+	}
+	return Outcome{State: DeliveryFailed, RunAt: now, DisableReason: fmt.Sprintf(
+		"delivery %s failed %d attempts in a row, the last: %s", r.DeliveryID, max(r.Attempt, 1), last)}
 }

@@ -149,3 +149,62 @@ func TestRetryPolicyCustomSchedule(t *testing.T) {
 		t.Error("empty schedule: want a single attempt and no retries")
 	}
 }
+
+func TestAttemptOutcome(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := hookd.RetryPolicy{Jitter: -1}
+	last := p.MaxAttempts()
+	const id = "dlv_1"
+	tests := []struct {
+		name string
+		r    hookd.AttemptResult
+		want hookd.Outcome
+	}{
+		{"200", hookd.AttemptResult{Attempt: 1, Status: 200},
+			hookd.Outcome{State: hookd.DeliverySucceeded, RunAt: now}},
+		{"204 on the last attempt", hookd.AttemptResult{Attempt: last, Status: 204},
+			hookd.Outcome{State: hookd.DeliverySucceeded, RunAt: now}},
+		{"299", hookd.AttemptResult{Attempt: 3, Status: 299},
+			hookd.Outcome{State: hookd.DeliverySucceeded, RunAt: now}},
+		{"410 disables at once", hookd.AttemptResult{Attempt: 1, Status: 410},
+			hookd.Outcome{State: hookd.DeliveryHeld, RunAt: now, DisableReason: hookd.GoneReason}},
+		{"301 is retried: redirects are not followed", hookd.AttemptResult{Attempt: 1, Status: 301},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(5 * time.Second)}},
+		{"302 on attempt 2", hookd.AttemptResult{Attempt: 2, Status: 302},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(time.Minute)}},
+		{"400 is retried", hookd.AttemptResult{Attempt: 1, Status: 400},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(5 * time.Second)}},
+		{"429 with a longer Retry-After", hookd.AttemptResult{Attempt: 1, Status: 429, RetryAfter: 10 * time.Minute},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(10 * time.Minute)}},
+		{"503 with a longer Retry-After", hookd.AttemptResult{Attempt: 2, Status: 503, RetryAfter: time.Hour},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(time.Hour)}},
+		{"503 with a shorter Retry-After keeps the schedule", hookd.AttemptResult{Attempt: 3, Status: 503, RetryAfter: time.Second},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(5 * time.Minute)}},
+		{"429 with Retry-After beyond the cap", hookd.AttemptResult{Attempt: 1, Status: 429, RetryAfter: 1000 * time.Hour},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(hookd.DefaultMaxRetryAfter)}},
+		{"500 ignores Retry-After", hookd.AttemptResult{Attempt: 1, Status: 500, RetryAfter: time.Hour},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(5 * time.Second)}},
+		{"500", hookd.AttemptResult{Attempt: 4, Status: 500},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(30 * time.Minute)}},
+		{"timeout", hookd.AttemptResult{Attempt: 1, Failure: "no answer in time"},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(5 * time.Second)}},
+		{"a failure ignores Retry-After", hookd.AttemptResult{Attempt: 1, Failure: "connection reset", Status: 0, RetryAfter: time.Hour},
+			hookd.Outcome{State: hookd.DeliveryPending, RunAt: now.Add(5 * time.Second)}},
+		{"500 on the last attempt fails and disables", hookd.AttemptResult{DeliveryID: id, Attempt: last, Status: 500},
+			hookd.Outcome{State: hookd.DeliveryFailed, RunAt: now, DisableReason: "delivery dlv_1 failed 9 attempts in a row, the last: HTTP 500"}},
+		{"timeout on the last attempt", hookd.AttemptResult{DeliveryID: id, Attempt: last, Failure: "no answer in time"},
+			hookd.Outcome{State: hookd.DeliveryFailed, RunAt: now, DisableReason: "delivery dlv_1 failed 9 attempts in a row, the last: no answer in time"}},
+		{"429 on the last attempt: Retry-After adds no retry", hookd.AttemptResult{DeliveryID: id, Attempt: last, Status: 429, RetryAfter: time.Minute},
+			hookd.Outcome{State: hookd.DeliveryFailed, RunAt: now, DisableReason: "delivery dlv_1 failed 9 attempts in a row, the last: HTTP 429"}},
+		{"disabled endpoint: held, not disabled again", hookd.AttemptResult{Attempt: 1, EndpointDisabled: true},
+			hookd.Outcome{State: hookd.DeliveryHeld, RunAt: now}},
+		{"disabled endpoint on the last attempt", hookd.AttemptResult{Attempt: last, EndpointDisabled: true},
+			hookd.Outcome{State: hookd.DeliveryHeld, RunAt: now}},
+	}
+	for _, tt := range tests {
+		if got := p.Outcome(tt.r, now); got != tt.want {
+			t.Errorf("%s: Outcome(%+v) =\n %+v, want\n %+v", tt.name, tt.r, got, tt.want)
+		}
+	}
+}

@@ -191,7 +191,9 @@ type EventTypeStore interface {
 // EndpointStore keeps the tenants' endpoints. Every method scoped to a
 // tenant returns ENOTFOUND for another tenant's endpoints, exactly as for
 // endpoints that do not exist. Secrets and the verification key are kept in
-// their Sealed forms only; the plaintext fields are never stored.
+// their Sealed forms only; the plaintext fields are never stored: so are
+// the custom headers (SealedHeaders), but for endpoints stored before they
+// were sealed (see SealEndpointHeaders).
 type EndpointStore interface {
 	// CreateEndpoint stores e. Returns ENOTFOUND if its tenant does not
 	// exist, and EINVALID (HTTPSRequired at body.url) if e's URL is not
@@ -208,12 +210,16 @@ type EndpointStore interface {
 	// e.ID, and EINVALID (HTTPSRequired at body.url) if e's URL is not https
 	// while its tenant requires https endpoints.
 	UpdateEndpoint(ctx context.Context, e *Endpoint) error
-	// TouchEndpoint records that a delivery was sent to the endpoint at t;
-	// it never moves LastTriggeredAt back, and an endpoint that is gone is
-	// not an error.
-	TouchEndpoint(ctx context.Context, id string, t time.Time) error
 	// DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 	DeleteEndpoint(ctx context.Context, tenantID, id string) error
+	// SealEndpointHeaders seals the custom headers of up to limit endpoints,
+	// of any tenant, still stored in clear (from before headers were
+	// sealed): for each, in one transaction, it calls seal with the endpoint
+	// (its Headers in clear) and stores what seal returns as its
+	// SealedHeaders, removing the clear ones. It returns how many it sealed;
+	// fewer than limit means none is left. An error from seal stops it and
+	// stores nothing.
+	SealEndpointHeaders(ctx context.Context, limit int, seal func(e *Endpoint) ([]byte, error)) (int, error)
 }
 
 // EventStore keeps published events and their deliveries. Every method
@@ -247,12 +253,6 @@ type EventStore interface {
 // history of deliveries and attempts tenants read. Methods scoped to a
 // tenant return ENOTFOUND for another tenant's deliveries.
 type DeliveryStore interface {
-	// ClaimDeliveries marks up to limit pending deliveries due at now, of
-	// enabled endpoints whose IDs are not in exclude, running until
-	// leaseUntil, and returns them, earliest RunAt first (then by ID).
-	// Callers racing, in this process or
-	// another sharing the database, never get the same delivery.
-	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*Delivery, error)
 	// DueEndpoints returns the IDs of the enabled endpoints that have
 	// pending deliveries due at now.
 	DueEndpoints(ctx context.Context, now time.Time) ([]string, error)

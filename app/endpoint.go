@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -92,14 +93,17 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	e.VerificationKey = secret.NewToken("", verificationKeyLength)
 	e.SealedVerificationKey = a.Box.Seal([]byte(e.VerificationKey), verificationKeyAD(e))
 	e.Secrets = []hookd.EndpointSecret{a.newEndpointSecret(e)}
+	if err := a.sealHeaders(e); err != nil {
+		return nil, err
+	}
 	if err := a.Store.CreateEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// Endpoint returns an endpoint of the tenant, its verification key opened
-// (but not its secrets: see EndpointSecret). Returns ENOTFOUND, or
+// Endpoint returns an endpoint of the tenant, its verification key and
+// custom headers opened (but not its secrets: see EndpointSecret). Returns ENOTFOUND, or
 // EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) Endpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoint, error) {
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
@@ -113,14 +117,22 @@ func (a *App) endpoint(ctx context.Context, tenantID, id string) (*hookd.Endpoin
 	if err != nil {
 		return nil, err
 	}
-	if err := a.openVerificationKey(e); err != nil {
+	if err := a.OpenEndpoint(e); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
+// saveEndpoint seals e's headers and stores e, which was read opened.
+func (a *App) saveEndpoint(ctx context.Context, e *hookd.Endpoint) error {
+	if err := a.sealHeaders(e); err != nil {
+		return err
+	}
+	return a.Store.UpdateEndpoint(ctx, e)
+}
+
 // ListEndpoints returns a page of the tenant's endpoints, their verification
-// keys opened. Sort fields: created_at, name, url, last_triggered_at; the
+// keys and custom headers opened. Sort fields: created_at, name, url, last_triggered_at; the
 // query searches names, URLs and descriptions. Returns EPLANFORBIDDEN unless
 // the plan includes webhooks.
 func (a *App) ListEndpoints(ctx context.Context, tenantID string, p hookd.ListParams) (hookd.Page[*hookd.Endpoint], error) {
@@ -132,7 +144,7 @@ func (a *App) ListEndpoints(ctx context.Context, tenantID string, p hookd.ListPa
 		return page, err
 	}
 	for _, e := range page.Items {
-		if err := a.openVerificationKey(e); err != nil {
+		if err := a.OpenEndpoint(e); err != nil {
 			return hookd.Page[*hookd.Endpoint]{}, err
 		}
 	}
@@ -172,7 +184,7 @@ func (a *App) UpdateEndpoint(ctx context.Context, tenantID, id string, in Update
 		return nil, err
 	}
 	e.UpdatedAt = a.now()
-	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+	if err := a.saveEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -214,7 +226,7 @@ func (a *App) RotateEndpointSecret(ctx context.Context, tenantID, id string) (st
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return "", time.Time{}, err
 	}
-	e, err := a.Store.Endpoint(ctx, tenantID, id)
+	e, err := a.endpoint(ctx, tenantID, id)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -225,7 +237,7 @@ func (a *App) RotateEndpointSecret(ctx context.Context, tenantID, id string) (st
 	current := a.newEndpointSecret(e)
 	e.Secrets = []hookd.EndpointSecret{current, previous}
 	e.UpdatedAt = now
-	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+	if err := a.saveEndpoint(ctx, e); err != nil {
 		return "", time.Time{}, err
 	}
 	return current.Secret, expires, nil
@@ -239,14 +251,14 @@ func (a *App) RotateVerificationKey(ctx context.Context, tenantID, id string) (*
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	e, err := a.Store.Endpoint(ctx, tenantID, id)
+	e, err := a.endpoint(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
 	e.VerificationKey = secret.NewToken("", verificationKeyLength)
 	e.SealedVerificationKey = a.Box.Seal([]byte(e.VerificationKey), verificationKeyAD(e))
 	e.UpdatedAt = a.now()
-	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+	if err := a.saveEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -307,7 +319,7 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 		e.DisabledReason, e.DisabledAt = reason, &now
 	}
 	e.UpdatedAt = now
-	if err := a.Store.UpdateEndpoint(ctx, e); err != nil {
+	if err := a.saveEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
 	if enabled {
@@ -503,9 +515,65 @@ func (a *App) openEndpointSecret(e *hookd.Endpoint, s hookd.EndpointSecret) (str
 	return string(pt), nil
 }
 
-// OpenVerificationKey sets e.VerificationKey from its sealed form.
-func (a *App) OpenVerificationKey(e *hookd.Endpoint) error {
-	return a.openVerificationKey(e)
+// OpenEndpoint sets e.VerificationKey and e.Headers from their sealed
+// forms (an endpoint whose headers were never sealed keeps its clear ones).
+func (a *App) OpenEndpoint(e *hookd.Endpoint) error {
+	if len(e.SealedVerificationKey) > 0 {
+		if err := a.openVerificationKey(e); err != nil {
+			return err
+		}
+	}
+	if e.SealedHeaders == nil {
+		return nil
+	}
+	pt, err := a.Box.Open(e.SealedHeaders, headersAD(e))
+	if err != nil {
+		return fmt.Errorf("app: open headers of endpoint %s: %w", e.ID, err)
+	}
+	headers := map[string]string{}
+	if err := json.Unmarshal(pt, &headers); err != nil {
+		return fmt.Errorf("app: open headers of endpoint %s: %w", e.ID, err)
+	}
+	e.Headers = headers
+	return nil
+}
+
+// sealHeaders sets e.SealedHeaders from e.Headers: nil when there are none.
+func (a *App) sealHeaders(e *hookd.Endpoint) error {
+	sealed, err := a.sealedHeaders(e)
+	if err != nil {
+		return err
+	}
+	e.SealedHeaders = sealed
+	return nil
+}
+
+// sealedHeaders returns e.Headers sealed, or nil if there are none.
+func (a *App) sealedHeaders(e *hookd.Endpoint) ([]byte, error) {
+	if len(e.Headers) == 0 {
+		return nil, nil
+	}
+	pt, err := json.Marshal(e.Headers)
+	if err != nil {
+		return nil, fmt.Errorf("app: seal headers of endpoint %s: %w", e.ID, err)
+	}
+	return a.Box.Seal(pt, headersAD(e)), nil
+}
+
+// SealEndpointHeaders seals the custom headers of every endpoint still
+// stored in clear, from before hookd sealed them (migration 00014), and
+// returns how many endpoints it sealed. hookd calls it when it starts;
+// running it again, or on several instances at once, is harmless.
+func (a *App) SealEndpointHeaders(ctx context.Context) (int, error) {
+	const batch = 100
+	total := 0
+	for {
+		n, err := a.Store.SealEndpointHeaders(ctx, batch, a.sealedHeaders)
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
 }
 
 func (a *App) openVerificationKey(e *hookd.Endpoint) error {
@@ -520,6 +588,11 @@ func (a *App) openVerificationKey(e *hookd.Endpoint) error {
 // endpointSecretAD binds an endpoint's signing secrets to their endpoint.
 func endpointSecretAD(e *hookd.Endpoint) []byte {
 	return []byte("endpoint_secret:" + e.TenantID + ":" + e.ID)
+}
+
+// headersAD binds an endpoint's sealed custom headers to their endpoint.
+func headersAD(e *hookd.Endpoint) []byte {
+	return []byte("endpoint_headers:" + e.TenantID + ":" + e.ID)
 }
 
 // verificationKeyAD binds an endpoint's verification key to its endpoint.

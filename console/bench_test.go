@@ -189,10 +189,7 @@ func seedHistory(b *testing.B, h *harness) []*hookd.Endpoint {
 	for sent < benchDeliveries*98/100 {
 		now := h.clock.Now()
 		limit := min(500, benchDeliveries*98/100-sent)
-		claimed, err := h.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), limit, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
+		claimed := sqlstoretest.ClaimDue(b, h.store, now, now.Add(time.Minute), limit)
 		var results []hookd.DeliveryResult
 		for _, d := range claimed {
 			sent++

@@ -24,10 +24,7 @@ func deliverAll(t *testing.T, h *harness, answer func(endpointID string) (int, s
 	t.Helper()
 	ctx := context.Background()
 	now := h.clock.Now()
-	claimed, err := h.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), hookd.MaxListLimit, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	claimed := sqlstoretest.ClaimDue(t, h.store, now, now.Add(time.Minute), hookd.MaxListLimit)
 	var results []hookd.DeliveryResult
 	for _, d := range claimed {
 		status, body := answer(d.EndpointID)

@@ -158,11 +158,11 @@ func TestEndpointTable(t *testing.T) {
 				t.Fatal(err)
 			}
 		case "Alpha":
-			if err := h.store.TouchEndpoint(ctx, e.ID, h.clock.Now().Add(time.Hour)); err != nil {
+			if err := h.store.RecordDeliveries(ctx, nil, []hookd.EndpointResult{{EndpointID: e.ID, TriggeredAt: h.clock.Now().Add(time.Hour)}}); err != nil {
 				t.Fatal(err)
 			}
 		case "Charlie":
-			if err := h.store.TouchEndpoint(ctx, e.ID, h.clock.Now()); err != nil {
+			if err := h.store.RecordDeliveries(ctx, nil, []hookd.EndpointResult{{EndpointID: e.ID, TriggeredAt: h.clock.Now()}}); err != nil {
 				t.Fatal(err)
 			}
 		}

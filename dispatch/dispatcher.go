@@ -30,8 +30,9 @@ type Keys interface {
 	// LiveEndpointSecrets returns the plaintext secrets that sign
 	// deliveries to e now, the current one first.
 	LiveEndpointSecrets(e *hookd.Endpoint) ([]string, error)
-	// OpenVerificationKey sets e.VerificationKey from its sealed form.
-	OpenVerificationKey(e *hookd.Endpoint) error
+	// OpenEndpoint sets e.VerificationKey and e.Headers from their sealed
+	// forms.
+	OpenEndpoint(e *hookd.Endpoint) error
 }
 
 // Dispatcher delivers events: it claims due deliveries from the store with
@@ -92,8 +93,12 @@ type Dispatcher struct {
 	sendersWG sync.WaitGroup
 	// due holds the endpoints that may have due deliveries not claimed
 	// yet: named by Wake, or whose last claim took all it asked for.
-	// discover asks the next round to find them all in the store.
-	due      map[string]struct{}
+	// discover asks the next round to find them all in the store. Each
+	// is marked with the count of marks when it was last marked, so a
+	// claim that got fewer than it asked for forgets an endpoint only if
+	// no Wake named it while the claim ran.
+	due      map[string]uint64
+	marks    uint64
 	discover bool
 	// perRequest remembers how many deliveries a request to an endpoint
 	// carries, to size claims before its first job is seen.
@@ -152,7 +157,7 @@ func (d *Dispatcher) init() {
 		d.sem = make(chan struct{}, d.Concurrency)
 		d.endpoints = map[string]*endpointQueue{}
 		d.claimed = map[string]struct{}{}
-		d.due = map[string]struct{}{}
+		d.due = map[string]uint64{}
 		d.discover = true
 		d.perRequest = map[string]int{}
 	})
@@ -168,7 +173,7 @@ func (d *Dispatcher) Wake(endpointIDs ...string) {
 		d.discover = true
 	}
 	for _, id := range endpointIDs {
-		d.due[id] = struct{}{}
+		d.markDue(id)
 	}
 	d.mu.Unlock()
 	d.signal()
@@ -372,11 +377,11 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 		}
 		d.mu.Lock()
 		for _, id := range ids {
-			d.due[id] = struct{}{}
+			d.markDue(id)
 		}
 		d.mu.Unlock()
 	}
-	claims := d.claims()
+	claims, marks := d.claims()
 	if len(claims) == 0 {
 		return false, nil
 	}
@@ -384,14 +389,15 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	if err != nil {
 		return false, err
 	}
-	// An endpoint that gave fewer than asked has nothing more due.
+	// An endpoint that gave fewer than asked has nothing more due, unless
+	// a Wake named it since the claim was made.
 	got := make(map[string]int, len(claims))
 	for _, dl := range ds {
 		got[dl.EndpointID]++
 	}
 	d.mu.Lock()
-	for _, c := range claims {
-		if got[c.EndpointID] < c.Limit {
+	for i, c := range claims {
+		if got[c.EndpointID] < c.Limit && d.due[c.EndpointID] == marks[i] {
 			delete(d.due, c.EndpointID)
 		}
 	}
@@ -423,18 +429,25 @@ func (d *Dispatcher) backlog(endpointID string) (queued, most int) {
 	return queued, max(4*d.EndpointConcurrency*max(1, d.perRequest[endpointID]), d.ClaimBatch)
 }
 
+// markDue marks an endpoint as maybe having due deliveries. Call it with
+// d.mu held.
+func (d *Dispatcher) markDue(endpointID string) {
+	d.marks++
+	d.due[endpointID] = d.marks
+}
+
 // claims returns what to claim now: for each endpoint that may have due
-// deliveries, up to the room left in its backlog, within the overall room.
+// deliveries, up to the room left in its backlog, within the overall room;
+// marks[i] is claims[i]'s endpoint's mark in due.
 // An endpoint's backlog, the claimed jobs waiting for its senders, is four
 // requests' worth per sender or one claim batch, so a slow endpoint keeps
 // little claimed work from the other instances; it is refilled once half
 // empty, so claims are not made a few deliveries at a time.
-func (d *Dispatcher) claims() []hookd.EndpointClaim {
+func (d *Dispatcher) claims() (claims []hookd.EndpointClaim, marks []uint64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	room := min(d.ClaimBatch, d.maxInFlight()-d.inFlight)
-	claims := make([]hookd.EndpointClaim, 0, len(d.due))
-	for id := range d.due { // map order: no endpoint is always last
+	for id, mark := range d.due { // map order: no endpoint is always last
 		if room <= 0 {
 			break
 		}
@@ -444,9 +457,10 @@ func (d *Dispatcher) claims() []hookd.EndpointClaim {
 		}
 		n := min(room, backlog-queued)
 		claims = append(claims, hookd.EndpointClaim{EndpointID: id, Limit: n})
+		marks = append(marks, mark)
 		room -= n
 	}
-	return claims
+	return claims, marks
 }
 
 // prepare loads the events and endpoints of claimed deliveries and opens
@@ -492,10 +506,8 @@ func (d *Dispatcher) jobs(ds []*hookd.Delivery, events []*hookd.Event, endpoints
 		if err != nil {
 			return nil, err
 		}
-		if len(e.SealedVerificationKey) > 0 {
-			if err := d.Keys.OpenVerificationKey(e); err != nil {
-				return nil, err
-			}
+		if err := d.Keys.OpenEndpoint(e); err != nil {
+			return nil, err
 		}
 		endpointByID[e.ID] = opened{e, secrets}
 	}
@@ -584,16 +596,17 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 	}
 }
 
-// unsent returns results for jobs not sent: held when their endpoint was
-// disabled, else (shutting down) pending again at once.
-func (d *Dispatcher) unsent(jobs []*job, held bool) []result {
-	state := hookd.DeliveryPending
-	if held {
-		state = hookd.DeliveryHeld
-	}
+// unsent returns results for jobs not sent: what the retry policy says
+// when their endpoint was disabled (held), else (shutting down) pending
+// again at once.
+func (d *Dispatcher) unsent(jobs []*job, disabled bool) []result {
 	now := d.Clock.Now()
 	rs := make([]result, len(jobs))
 	for i, j := range jobs {
+		state := hookd.DeliveryPending
+		if disabled {
+			state = d.Retry.Outcome(hookd.AttemptResult{DeliveryID: j.delivery.ID, EndpointDisabled: true}, now).State
+		}
 		rs[i] = result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, State: state, RunAt: now}}
 	}
 	return rs

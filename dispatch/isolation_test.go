@@ -17,33 +17,41 @@ import (
 )
 
 // TestSlowEndpointDoesNotDelayOthers publishes a steady stream of events to
-// a healthy receiver, first alone and then beside a receiver that never
-// answers (each request waits for its 15 s timeout), on the real clock. The
-// healthy one's publish→delivery p99 must stay under 100 ms, and must not
-// grow much beside the dead one. Under the race detector, which slows all
-// of hookd several times, only the comparison is checked; .ci/run also runs
-// this test without it.
+// a healthy receiver, alone, then beside a receiver that never answers (each
+// request waits for its 15 s timeout), then alone again, on the real clock.
+// Its publish→delivery p99 beside the dead one must stay within a few times
+// the slower of the two runs alone: a machine busy with other work slows
+// all three alike, while a dead endpoint that held the workers would add
+// seconds. No absolute latency is asserted, so the test does not depend on
+// the machine being quiet; the figures are logged (docs/performance.md
+// quotes them from .ci/run, which runs the test without the race detector
+// too).
 func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
-	alone := healthyLatency(t, false)
+	before := healthyLatency(t, false)
 	beside := healthyLatency(t, true)
-	t.Logf("healthy endpoint p99 publish→delivery: alone %v, beside one that never answers %v", alone, beside)
-	if !raceDetector && beside > 100*time.Millisecond {
-		t.Errorf("p99 beside a dead endpoint %v, want under 100 ms", beside)
-	}
-	limit := 2*alone + 50*time.Millisecond
-	if raceDetector {
-		// 60 events: the p99 is nearly the maximum, and the race detector's
-		// pauses make it jumpy.
-		limit = 3*alone + 200*time.Millisecond
-	}
-	if beside > limit {
-		t.Errorf("p99 beside a dead endpoint %v, alone %v: the dead endpoint slows the healthy one", beside, alone)
+	after := healthyLatency(t, false)
+	// The baseline is at least one interval between two published events:
+	// the test's own resolution, below which p99s are noise.
+	baseline := max(before, after, time.Second/publishRate)
+	t.Logf("healthy endpoint p99 publish→delivery: alone %v and %v, beside one that never answers %v (%.1f× the baseline %v)",
+		before, after, beside, float64(beside)/float64(baseline), baseline)
+	if beside > isolationRatio*baseline {
+		t.Errorf("p99 beside a dead endpoint %v, over %d× the baseline %v measured alone: the dead endpoint slows the healthy one",
+			beside, isolationRatio, baseline)
 	}
 }
 
-// healthyLatency publishes 200 events (60 under the race detector) at 100/s to a healthy receiver (and
-// one that never answers, if withDead) and returns the healthy one's p99
-// publish→delivery latency.
+// publishRate is the events per second healthyLatency publishes, and
+// isolationRatio the most the p99 beside a dead endpoint may be of the
+// baseline.
+const (
+	publishRate    = 100
+	isolationRatio = 4
+)
+
+// healthyLatency publishes 200 events (60 under the race detector) at
+// publishRate to a healthy receiver (and one that never answers, if
+// withDead) and returns the healthy one's p99 publish→delivery latency.
 func healthyLatency(t *testing.T, withDead bool) time.Duration {
 	hang := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +88,7 @@ func healthyLatency(t *testing.T, withDead bool) time.Duration {
 	w.start()
 	defer w.stop()
 
-	const rate = 100 // per second
+	const rate = publishRate
 	events := 200
 	if raceDetector {
 		events = 60

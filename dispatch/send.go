@@ -51,14 +51,16 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 		sendErr = fmt.Errorf("could not build the request: %w", err)
 	}
 
+	// The attempt is history: the verification key and the custom header
+	// values, often the receiver's credentials, are kept masked.
 	attempt := hookd.Attempt{
 		EndpointID: ep.ID,
 		TenantID:   ep.TenantID,
-		URL:        ep.TargetURL(),
+		URL:        strings.ReplaceAll(ep.URL, hookd.VerificationKeyPlaceholder, hookd.MaskSecret(ep.VerificationKey)),
 		CreatedAt:  now,
 	}
 	if req != nil {
-		attempt.RequestHeaders = req.Header
+		attempt.RequestHeaders = maskedHeaders(req.Header, ep)
 		attempt.RequestBody = storable(body)
 	}
 	if resp != nil {
@@ -68,68 +70,86 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 		attempt.Duration = resp.Duration
 	}
 	if sendErr != nil {
-		attempt.Error = sendErr.Error()
+		attempt.Error = maskKey(sendErr.Error(), ep)
 	}
 
-	// The outcome, the same for every job of the request.
-	var (
-		disable   string
-		retryable bool
-	)
-	switch {
-	case sendErr == nil && resp.StatusCode >= 200 && resp.StatusCode < 300:
-	case sendErr == nil && resp.StatusCode == http.StatusGone:
-		disable = "the endpoint answered 410 Gone"
-	default:
-		retryable = true
+	// What the answer does, decided for each job by the retry policy.
+	res := hookd.AttemptResult{Status: attempt.ResponseStatus}
+	if sendErr != nil {
+		res.Failure = maskKey(failure(sendErr), ep)
 	}
-	var retryAfter time.Duration
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		retryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
+	if resp != nil {
+		res.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
-
+	var disable string
 	results := make([]result, len(jobs))
 	for i, j := range jobs {
 		a := attempt
 		a.ID = hookd.NewID(hookd.PrefixAttempt)
 		a.DeliveryID = j.delivery.ID
-		r := result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, RunAt: now}}
-		switch {
-		case disable != "":
-			r.State = hookd.DeliveryHeld
-			r.disable = disable
-		case !retryable:
-			r.State = hookd.DeliverySucceeded
-		default:
-			inRound := j.delivery.Attempts + 1 - j.delivery.RoundStart
-			if next, ok := d.Retry.Next(inRound, now, retryAfter); ok {
-				r.State, r.RunAt = hookd.DeliveryPending, next
-			} else {
-				r.State = hookd.DeliveryFailed
-				r.disable = fmt.Sprintf("delivery %s failed %d attempts in a row, the last: %s",
-					j.delivery.ID, inRound, outcome(resp, sendErr))
-			}
+		res.DeliveryID = j.delivery.ID
+		res.Attempt = j.delivery.Attempts + 1 - j.delivery.RoundStart
+		o := d.Retry.Outcome(res, now)
+		results[i] = result{
+			DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, State: o.State, RunAt: o.RunAt},
+			disable:        o.DisableReason,
 		}
-		if r.disable != "" {
-			disable = r.disable
+		if o.DisableReason != "" {
+			disable = o.DisableReason
 		}
-		results[i] = r
 	}
 	return results, disable
 }
 
-// outcome describes a failed attempt in a few words.
-func outcome(resp *Response, err error) string {
+// failure describes in a few words why a request got no answer.
+func failure(err error) string {
 	switch {
 	case errors.Is(err, ErrDestinationRefused):
 		return "the destination address is not allowed"
 	case errors.Is(err, ErrTimeout):
 		return "no answer in time"
-	case err != nil:
-		return err.Error()
 	default:
-		return fmt.Sprintf("HTTP %d", resp.StatusCode)
+		return err.Error()
 	}
+}
+
+// maskedHeaders returns a copy of the headers h of a request to ep with the
+// values of ep's custom headers and of its verification key header masked.
+func maskedHeaders(h http.Header, ep *hookd.Endpoint) http.Header {
+	out := h.Clone()
+	secret := func(name string) {
+		if vs := out.Values(name); len(vs) > 0 {
+			masked := make([]string, len(vs))
+			for i, v := range vs {
+				masked[i] = hookd.MaskSecret(v)
+			}
+			out[http.CanonicalHeaderKey(name)] = masked
+		}
+	}
+	for name := range ep.Headers {
+		secret(name)
+	}
+	if ep.VerificationKey != "" {
+		secret(verificationKeyHeader(ep))
+	}
+	return out
+}
+
+// maskKey returns s with ep's verification key masked: a transport error
+// names the URL, which may carry it.
+func maskKey(s string, ep *hookd.Endpoint) string {
+	if ep.VerificationKey == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, ep.VerificationKey, hookd.MaskSecret(ep.VerificationKey))
+}
+
+// verificationKeyHeader is the header ep's verification key is sent in.
+func verificationKeyHeader(ep *hookd.Endpoint) string {
+	if ep.VerificationKeyHeader == "" {
+		return hookd.DefaultVerificationKeyHeader
+	}
+	return ep.VerificationKeyHeader
 }
 
 // request builds the signed request carrying jobs, and its body.
@@ -147,11 +167,7 @@ func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time) (*
 		req.Header.Set(name, value)
 	}
 	if ep.VerificationKey != "" {
-		header := ep.VerificationKeyHeader
-		if header == "" {
-			header = hookd.DefaultVerificationKeyHeader
-		}
-		req.Header.Set(header, ep.VerificationKey)
+		req.Header.Set(verificationKeyHeader(ep), ep.VerificationKey)
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", d.UserAgent)

@@ -9,6 +9,7 @@ import (
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/httpapi"
 	"github.com/hookd/hookd/sqlstore"
+	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
 type dlDelivery struct {
@@ -80,9 +81,7 @@ func TestDeliveryAPI(t *testing.T) {
 
 		// A running delivery cannot be resent until its attempt is stored.
 		now := h.clock.Now()
-		if _, err := s.ClaimDeliveries(context.Background(), now, now.Add(time.Minute), 10, []string{b.ID}); err != nil {
-			t.Fatal(err)
-		}
+		sqlstoretest.ClaimDue(t, s, now, now.Add(time.Minute), 10, b.ID)
 		etWantProblem(t, h.do("POST", "/api/v1/deliveries/"+id+"/resend", acme, nil), http.StatusConflict, httpapi.TypeConflict, "", "")
 		if _, err := s.ReleaseExpiredLeases(context.Background(), now.Add(time.Hour), now); err != nil {
 			t.Fatal(err)

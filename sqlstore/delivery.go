@@ -89,40 +89,6 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// ClaimDeliveries marks up to limit pending deliveries due at now, of enabled
-// endpoints not in exclude, running until leaseUntil, and returns them. On
-// PostgreSQL the rows are locked with SKIP LOCKED, so instances sharing the
-// database never claim the same delivery; on SQLite the single write
-// connection serializes claims.
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, exclude []string) ([]*hookd.Delivery, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	args := []any{"running", s.d.time(leaseUntil), s.d.time(now), "pending", s.d.time(now), true}
-	notIn := ""
-	if len(exclude) > 0 {
-		notIn = " AND d.endpoint_id NOT IN (" + placeholders(len(exclude)) + ")"
-		for _, id := range exclude {
-			args = append(args, id)
-		}
-	}
-	args = append(args, limit)
-	lock := ""
-	if s.d.name == BackendPostgres {
-		lock = " FOR UPDATE OF d SKIP LOCKED"
-	}
-	q := "UPDATE deliveries SET state = ?, lease_until = ?, updated_at = ? WHERE id IN (" +
-		"SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id" +
-		" WHERE d.state = ? AND d.run_at <= ? AND e.enabled = ?" + notIn +
-		" ORDER BY d.run_at, d.id LIMIT ?" + lock + ") RETURNING " + deliveryColumns
-	ds, err := queryDeliveries(ctx, s.queryWrite, "claim deliveries", q, args...)
-	if err != nil {
-		return nil, err
-	}
-	sortByDue(ds)
-	return ds, nil
-}
-
 // DueEndpoints returns the IDs of the enabled endpoints with pending
 // deliveries due at now: one index probe per enabled endpoint.
 func (s *Store) DueEndpoints(ctx context.Context, now time.Time) ([]string, error) {

@@ -15,7 +15,8 @@ var _ hookd.EndpointStore = (*Store)(nil)
 
 const endpointColumns = "id, tenant_id, name, url, description, event_types, all_event_types, enabled, disabled_reason, " +
 	"disabled_at, last_triggered_at, verify_tls, format, max_events_per_request, mode, headers, verification_key, " +
-	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at"
+	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at, " +
+	"sealed_headers"
 
 // endpoints are the tenants' endpoints; lists add the tenant's condition.
 var endpoints = &table[*hookd.Endpoint]{
@@ -37,21 +38,24 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		eventTypes, headers, format, mode string
 		disabled, triggered, prevExp      timeValue
 		created, updated                  timeValue
-		current, previous                 []byte
+		current, previous, sealedHeaders  []byte
 	)
 	dest := []any{&e.ID, &e.TenantID, &e.Name, &e.URL, &e.Description, &eventTypes, &e.AllEventTypes, &e.Enabled,
 		&e.DisabledReason, &disabled, &triggered, &e.VerifyTLS, &format, &e.MaxEventsPerRequest, &mode, &headers,
 		&e.SealedVerificationKey, &e.VerificationKeyHeader, &e.TimeoutSeconds, &current, &previous, &prevExp,
-		&created, &updated}
+		&created, &updated, &sealedHeaders}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(eventTypes), &e.EventTypes); err != nil {
 		return nil, fmt.Errorf("sqlstore: bad stored event types of endpoint %s: %w", e.ID, err)
 	}
+	// headers is "{}" but for an endpoint stored before headers were
+	// sealed (see SealEndpointHeaders).
 	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
 		return nil, fmt.Errorf("sqlstore: bad stored headers of endpoint %s: %w", e.ID, err)
 	}
+	e.SealedHeaders = sealedHeaders
 	e.Format = hookd.EndpointFormat(format)
 	e.Mode = hookd.EndpointMode(mode)
 	e.DisabledAt = disabled.ptr()
@@ -66,7 +70,9 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 }
 
 // endpointValues returns the stored forms of e's event types, headers and
-// secrets; e must have one or two secrets.
+// secrets; e must have one or two secrets. Headers are stored sealed only
+// (the headers column is "{}"): e must not have headers that are not
+// sealed.
 func endpointValues(e *hookd.Endpoint) (eventTypes, headers string, current, previous []byte, prevExp *time.Time, err error) {
 	if len(e.Secrets) < 1 || len(e.Secrets) > 2 {
 		return "", "", nil, nil, nil, fmt.Errorf("sqlstore: endpoint %s has %d secrets, want 1 or 2", e.ID, len(e.Secrets))
@@ -75,15 +81,10 @@ func endpointValues(e *hookd.Endpoint) (eventTypes, headers string, current, pre
 	if types == nil {
 		types = []string{}
 	}
-	hs := e.Headers
-	if hs == nil {
-		hs = map[string]string{}
+	if len(e.Headers) > 0 && e.SealedHeaders == nil {
+		return "", "", nil, nil, nil, fmt.Errorf("sqlstore: endpoint %s has headers that are not sealed", e.ID)
 	}
 	tb, err := json.Marshal(types)
-	if err != nil {
-		return "", "", nil, nil, nil, err
-	}
-	hb, err := json.Marshal(hs)
 	if err != nil {
 		return "", "", nil, nil, nil, err
 	}
@@ -91,7 +92,7 @@ func endpointValues(e *hookd.Endpoint) (eventTypes, headers string, current, pre
 	if len(e.Secrets) == 2 {
 		previous, prevExp = e.Secrets[1].Sealed, e.Secrets[1].ExpiresAt
 	}
-	return string(tb), string(hb), current, previous, prevExp, nil
+	return string(tb), "{}", current, previous, prevExp, nil
 }
 
 // normalizeEndpoint makes e as it reads back: times rounded as stored,
@@ -123,12 +124,12 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 		return interpretError(err, op, noun)
 	}
 	_, err = s.execEndpoint(ctx, e, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
-		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
 		e.MaxEventsPerRequest, string(e.Mode), headers, nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader,
 		e.TimeoutSeconds, nullBytes(current), nullBytes(previous), s.d.nullTime(prevExp),
-		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt))
+		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt), nullBytes(e.SealedHeaders))
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
@@ -167,11 +168,11 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
-		previous_secret_expires_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		previous_secret_expires_at = ?, sealed_headers = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
 		e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason, s.d.nullTime(e.DisabledAt),
 		e.VerifyTLS, string(e.Format), e.MaxEventsPerRequest, string(e.Mode), headers,
 		nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader, e.TimeoutSeconds, nullBytes(current),
-		nullBytes(previous), s.d.nullTime(prevExp), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
+		nullBytes(previous), s.d.nullTime(prevExp), nullBytes(e.SealedHeaders), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
 	if err := mustAffect(res, err); err != nil {
 		return interpretError(err, op, noun)
 	}
@@ -216,18 +217,48 @@ func (s *Store) execEndpoint(ctx context.Context, e *hookd.Endpoint, q string, a
 	return res, tx.Commit()
 }
 
-// TouchEndpoint records that a delivery was sent to the endpoint at t, in
-// one UPDATE. It never moves LastTriggeredAt back, and is not an error for
-// an endpoint that is gone.
-func (s *Store) TouchEndpoint(ctx context.Context, id string, t time.Time) error {
-	at := s.d.time(t)
-	_, err := s.exec(ctx, s.d.rebind(
-		"UPDATE endpoints SET last_triggered_at = ? WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, id, at)
-	return interpretError(err, "touch endpoint", "endpoint")
-}
-
 // DeleteEndpoint deletes an endpoint. Returns ENOTFOUND if none.
 func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
 	res, err := s.exec(ctx, s.d.rebind("DELETE FROM endpoints WHERE tenant_id = ? AND id = ?"), tenantID, id)
 	return interpretError(mustAffect(res, err), "delete endpoint", "endpoint")
+}
+
+// SealEndpointHeaders seals the custom headers of up to limit endpoints
+// still stored in clear, in one transaction: it reads them (locking the
+// rows on PostgreSQL, so instances starting together seal each endpoint
+// once), calls seal for each, and stores the sealed headers with "{}" in
+// the clear column. It returns how many it sealed.
+func (s *Store) SealEndpointHeaders(ctx context.Context, limit int, seal func(e *hookd.Endpoint) ([]byte, error)) (int, error) {
+	const op, noun = "seal endpoint headers", "endpoint"
+	if limit <= 0 {
+		return 0, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, interpretError(err, op, noun)
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	clear, err := queryAll(ctx, tx.QueryContext, scanEndpoint, op, noun, s.d.rebind("SELECT "+endpointColumns+
+		" FROM endpoints WHERE sealed_headers IS NULL AND headers <> ? ORDER BY id LIMIT ?"+lock), "{}", limit)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range clear {
+		sealed, err := seal(e)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET headers = ?, sealed_headers = ? WHERE id = ?"),
+			"{}", nullBytes(sealed), e.ID); err != nil {
+			return 0, interpretError(err, op, noun)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, interpretError(err, op, noun)
+	}
+	return len(clear), nil
 }

@@ -55,7 +55,7 @@ var endpointTests = []storeTest{
 		want.Enabled, want.DisabledReason, want.DisabledAt = false, "410 Gone", ptr(at(time.Hour))
 		want.LastTriggeredAt = ptr(at(time.Minute))
 		want.VerifyTLS, want.Format, want.MaxEventsPerRequest, want.Mode = false, hookd.FormatXML, 10, hookd.ModePing
-		want.Headers = map[string]string{"X-Team": "a", "X-Other": "b c"}
+		want.SealedHeaders = []byte("sealed headers \x00\xff")
 		want.Secrets = append(want.Secrets, hookd.EndpointSecret{Sealed: []byte{0, 1, 2, 255}, ExpiresAt: ptr(at(24 * time.Hour))})
 		want.UpdatedAt = at(2 * time.Hour)
 		must(t, s.CreateEndpoint(ctx, want))
@@ -69,7 +69,7 @@ var endpointTests = []storeTest{
 		// Update saves all but LastTriggeredAt; one secret drops the previous.
 		got.Name, got.URL, got.Enabled, got.DisabledReason, got.DisabledAt = "New", "http://new.example", true, "", nil
 		got.EventTypes, got.AllEventTypes = []string{}, true
-		got.Headers = map[string]string{}
+		got.SealedHeaders = nil
 		got.Secrets = []hookd.EndpointSecret{{Sealed: []byte("rotated")}}
 		got.SealedVerificationKey = []byte("new key")
 		got.LastTriggeredAt = nil
@@ -91,13 +91,45 @@ var endpointTests = []storeTest{
 			t.Fatal("nil lists read back")
 		}
 	}},
-	{"Touch", func(t *testing.T, s hookd.Store) {
+	{"HeadersAreNeverStoredInClear", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		tn := newTenant(t, s, "acme")
+		// Headers that are not sealed are refused, not stored in clear.
+		e := newEndpoint(tn, "Clear", t0)
+		e.Headers = map[string]string{"Authorization": "Bearer receiver-credential"}
+		if err := s.CreateEndpoint(ctx, e); err == nil {
+			t.Fatal("CreateEndpoint stored headers that are not sealed")
+		}
+		// Sealed ones are stored sealed only.
+		e.SealedHeaders = []byte("sealed")
+		must(t, s.CreateEndpoint(ctx, e))
+		got, err := s.Endpoint(ctx, tn.ID, e.ID)
+		must(t, err)
+		wantEqual(t, "headers read back", got.Headers, map[string]string{})
+		wantEqual(t, "sealed headers read back", got.SealedHeaders, []byte("sealed"))
+		got.Headers, got.SealedHeaders = map[string]string{"X-Api-Key": "receiver-credential"}, nil
+		if err := s.UpdateEndpoint(ctx, got); err == nil {
+			t.Fatal("UpdateEndpoint stored headers that are not sealed")
+		}
+		// Nothing is left in clear to seal.
+		n, err := s.SealEndpointHeaders(ctx, 10, func(e *hookd.Endpoint) ([]byte, error) {
+			t.Errorf("seal called for %s", e.ID)
+			return nil, nil
+		})
+		must(t, err)
+		wantEqual(t, "endpoints sealed", n, 0)
+	}},
+	{"LastTriggered", func(t *testing.T, s hookd.Store) {
 		ctx := t.Context()
 		tn := newTenant(t, s, "acme")
 		e := createEndpoint(t, s, tn, "E", t0)
-		must(t, s.TouchEndpoint(ctx, e.ID, at(time.Hour)))
-		must(t, s.TouchEndpoint(ctx, e.ID, at(time.Minute))) // never back
-		must(t, s.TouchEndpoint(ctx, "ep_gone", at(time.Hour)))
+		touch := func(id string, at time.Time) {
+			t.Helper()
+			must(t, s.RecordDeliveries(ctx, nil, []hookd.EndpointResult{{EndpointID: id, TriggeredAt: at}}))
+		}
+		touch(e.ID, at(time.Hour))
+		touch(e.ID, at(time.Minute)) // never back
+		touch("ep_gone", at(time.Hour))
 		got, err := s.Endpoint(ctx, tn.ID, e.ID)
 		must(t, err)
 		wantEqual(t, "LastTriggeredAt", got.LastTriggeredAt, ptr(at(time.Hour)))

@@ -40,6 +40,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"Endpoint", endpointTests},
 		{"Event", eventTests},
 		{"Delivery", deliveryTests},
+		{"Queue", queueTests},
 		{"Directory", directoryTests},
 		{"Inbound", inboundTests},
 		{"ConsoleSession", consoleSessionTests},

@@ -101,6 +101,14 @@ func (f *StoreFlags) newApp(env *Env, defaultPlan string) (*app.App, *sqlstore.S
 		return nil, nil, err
 	}
 	a := app.New(s, hookd.SystemClock{}, box, log)
+	// Endpoints stored before custom headers were sealed (migration 00014)
+	// are sealed now: SQL alone cannot, it has no key.
+	if n, err := a.SealEndpointHeaders(env.Ctx); err != nil {
+		s.Close()
+		return nil, nil, fmt.Errorf("seal endpoint headers: %w", err)
+	} else if n > 0 {
+		log.Info("sealed the custom headers of endpoints stored in clear", "endpoints", n)
+	}
 	a.Inbound = inbound.Parser{}
 	if defaultPlan != "" {
 		a.DefaultPlan = hookd.Plan(defaultPlan)
