@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/hookd/hookd"
 )
 
 const malformedJSONPrefix = "malformed JSON"
@@ -20,8 +22,13 @@ var jsonFormat = huma.Format{
 	Unmarshal: decodeJSON,
 }
 
-// decodeJSON decodes data into v, describing errors with their offsets.
+// decodeJSON decodes data into v, describing errors with their offsets. It
+// refuses a key that appears twice in an object and a number beyond a 64-bit
+// float (see hookd.CheckJSON), naming the place.
 func decodeJSON(data []byte, v any) error {
+	if je := hookd.CheckJSON(data); je != nil {
+		return je
+	}
 	err := json.Unmarshal(data, v)
 	if err == nil {
 		return nil
