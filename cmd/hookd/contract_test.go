@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +21,9 @@ type contract struct {
 	t *testing.T
 	s *server
 	v validator.Validator
+	// raw is the document as JSON, for what the validator does not check:
+	// form-encoded bodies.
+	raw map[string]any
 }
 
 // call sends body (JSON unless contentType says otherwise) and checks the
@@ -59,6 +63,9 @@ func (c *contract) exchange(checkRequest bool, method, path, auth, contentType, 
 		}
 		return req
 	}
+	if checkRequest && contentType == "application/x-www-form-urlencoded" {
+		c.checkForm(method, path, body)
+	}
 	r := c.s.send(req())
 	if r.status != want {
 		c.t.Errorf("%s %s: got %s, want status %d", method, path, r, want)
@@ -80,6 +87,52 @@ func (c *contract) exchange(checkRequest bool, method, path, auth, contentType, 
 	return r
 }
 
+// checkForm checks a form body against the schema the document gives it:
+// an object whose properties name every field sent, with its required
+// fields present and enum values kept. (libopenapi-validator checks JSON
+// bodies only.)
+func (c *contract) checkForm(method, path, body string) {
+	c.t.Helper()
+	schema, _ := dig(c.raw, "paths", path, strings.ToLower(method), "requestBody", "content", "application/x-www-form-urlencoded", "schema").(map[string]any)
+	props, _ := schema["properties"].(map[string]any)
+	if schema["type"] != "object" || len(props) == 0 {
+		c.t.Errorf("%s %s: /openapi.json describes the form body as %v, not as an object with its fields", method, path, schema)
+		return
+	}
+	form, err := url.ParseQuery(body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for name, vals := range form {
+		p, ok := props[name].(map[string]any)
+		if !ok {
+			c.t.Errorf("%s %s: form field %q is not in /openapi.json", method, path, name)
+			continue
+		}
+		if enum, ok := p["enum"].([]any); ok && !slices.Contains(enum, any(vals[0])) {
+			c.t.Errorf("%s %s: form field %s=%q is not one of %v", method, path, name, vals[0], enum)
+		}
+	}
+	req, _ := schema["required"].([]any)
+	for _, name := range req {
+		if _, ok := form[name.(string)]; !ok {
+			c.t.Errorf("%s %s: the form lacks %s, which /openapi.json requires", method, path, name)
+		}
+	}
+}
+
+// dig returns the value at keys in nested maps, or nil.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
 // TestOpenAPIDocumentMatchesTraffic drives many operations of the real
 // server, successes and errors, and checks every request and answer
 // against /openapi.json with an outside contract validator.
@@ -87,7 +140,8 @@ func TestOpenAPIDocumentMatchesTraffic(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, envOf(nil), "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--api-rate-limit", "0")
 	defer s.stop()
-	doc, err := libopenapi.NewDocument(s.get("/openapi.json").body)
+	body := s.get("/openapi.json").body
+	doc, err := libopenapi.NewDocument(body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +149,7 @@ func TestOpenAPIDocumentMatchesTraffic(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("build validator: %v", errs)
 	}
-	c := &contract{t: t, s: s, v: v}
+	c := &contract{t: t, s: s, v: v, raw: decode[map[string]any](t, response{body: body})}
 	op := "Bearer " + s.operatorToken()
 
 	c.call("GET", "/readyz", "", "", "", http.StatusOK)
