@@ -167,7 +167,7 @@ func TestOpenAPIDocumentMatchesTraffic(t *testing.T) {
 	}](t, c.call("PUT", "/api/v1/admin/tenants/acme/api", op, "", `{"enabled":true}`, http.StatusOK)).APIKey
 	auth := "Token " + key
 	c.call("GET", "/api/v1/api", auth, "", "", http.StatusOK)
-	c.call("GET", "/api/v1/api", "", "", "", http.StatusUnauthorized)
+	c.bad("GET", "/api/v1/api", "", "", http.StatusUnauthorized)
 	c.call("GET", "/api/v1/api", "Token wrong", "", "", http.StatusUnauthorized)
 
 	// Event types.
@@ -221,6 +221,42 @@ func TestOpenAPIDocumentMatchesTraffic(t *testing.T) {
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(client.ClientID+":"+client.ClientSecret))
 	c.call("POST", "/oauth/token", basic, form, "grant_type=client_credentials&scope=read", http.StatusOK)
 	c.call("POST", "/oauth/token", "", form, "grant_type=client_credentials&client_id="+client.ClientID+"&client_secret=wrong", http.StatusUnauthorized)
+
+	// Idempotency: a replay, and a key reused with another body.
+	idem := func(body string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", s.base+"/api/v1/events", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Idempotency-Key", "inv-1")
+		r := s.send(req)
+		if r.status != want {
+			t.Errorf("POST /api/v1/events with Idempotency-Key: got %s, want %d", r, want)
+		}
+		req, _ = http.NewRequest("POST", s.base+"/api/v1/events", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Idempotency-Key", "inv-1")
+		res := &http.Response{StatusCode: r.status, Header: r.header, Body: io.NopCloser(bytes.NewReader(r.body)), Request: req}
+		if ok, errs := v.ValidateHttpRequestResponse(req, res); !ok {
+			for _, e := range errs {
+				t.Errorf("POST /api/v1/events with Idempotency-Key → %d disagrees with /openapi.json: %s: %s", r.status, e.Message, e.Reason)
+			}
+		}
+	}
+	idem(`{"type":"invoice.paid","data":{"amount":7}}`, http.StatusAccepted)
+	idem(`{"type":"invoice.paid","data":{"amount":7}}`, http.StatusAccepted)
+	idem(`{"type":"invoice.paid","data":{"amount":700}}`, http.StatusUnprocessableEntity)
+
+	// Inbound webhooks.
+	c.call("POST", "/hooks/acme/helpdesk/createticket", auth, "", `{"requester_email":"a@example.com","title":"Printer"}`, http.StatusCreated)
+	c.bad("POST", "/hooks/acme/helpdesk/createticket", auth, `{"title":"Printer"}`, http.StatusBadRequest)
+	c.bad("POST", "/hooks/acme/helpdesk/createticket", "", `{"requester_email":"a@example.com","title":"Printer"}`, http.StatusUnauthorized)
+
+	// Deleting.
+	c.call("DELETE", "/api/v1/endpoints/"+ep, auth, "", "", http.StatusNoContent)
+	c.call("DELETE", "/api/v1/endpoints/"+ep, auth, "", "", http.StatusNotFound)
+	c.bad("GET", "/api/v1/admin/tenants", auth, "", http.StatusUnauthorized)
 
 	// The directory.
 	c.call("GET", "/api/v1/users", auth, "", "", http.StatusOK)
