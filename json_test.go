@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookd/hookd"
 )
@@ -33,7 +34,7 @@ func TestCheckJSON(t *testing.T) {
 		{doc: `{"z":0e-99999999}`, pointer: "/z", msg: "exponent beyond ±400"},
 		{doc: `{"big":` + strings.Repeat("9", 400) + `}`, pointer: "/big", msg: "is 400 characters long; at most 100"},
 		{doc: `{"n":[1,-0,0.5,1e308,-1.7976931348623157e308,5e-324,0e10,123456789012345678901234567890,1E+2]}`, ok: true},
-		{doc: `{"a":1,}`, ok: true},  // malformed: left to the decoder
+		{doc: `{"a":1,}`, ok: true},   // malformed: left to the decoder
 		{doc: `{"a":1,"a"`, ok: true}, // truncated before the value: still a duplicate key
 	}
 	for _, tt := range tests {
@@ -186,4 +187,31 @@ func refuseNumber(s string) bool {
 		mant = s[:i]
 	}
 	return f == 0 && strings.ContainsAny(mant, "123456789")
+}
+
+func BenchmarkCheckJSON(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"items":[`)
+	for i := 0; sb.Len() < 1<<20; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"usr_0193c0ffee0000000000000000000001","email":"ada@example.com","score":12.5,"tags":["a","b"],"active":true}`)
+	}
+	sb.WriteString(`]}`)
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := hookd.CheckJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	start := time.Now()
+	var v any
+	for i := 0; i < b.N; i++ {
+		_ = json.Unmarshal(data, &v)
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N), "ns/unmarshal")
 }
