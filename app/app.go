@@ -52,6 +52,10 @@ type App struct {
 	// Inbound parses the bodies of the inbound webhooks (package inbound
 	// provides it); without one they answer 500.
 	Inbound hookd.InboundParser
+	// ValidationTimeout bounds how long validating one document against
+	// an event type's schema may take; it also stops when the request's
+	// context ends. Defaults to DefaultValidationTimeout (2 s).
+	ValidationTimeout time.Duration
 
 	// SessionIdleTimeout ends a console session unused this long. Defaults
 	// to DefaultSessionIdleTimeout (12 hours).

@@ -4,11 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
 	"github.com/hookd/hookd"
 )
+
+// ErrIdempotencyKeyReused is the cause of the EINVALID error Publish returns
+// for an Idempotency-Key used within hookd.IdempotencyWindow with another
+// type or data: the key names one request, and answering another with its
+// event would silently drop that one.
+var ErrIdempotencyKeyReused = errors.New("idempotency key reused with a different request")
 
 // PublishInput is an event to publish.
 type PublishInput struct {
@@ -18,7 +25,7 @@ type PublishInput struct {
 	Data json.RawMessage
 	// IdempotencyKey, when set, makes publishing again with it within
 	// hookd.IdempotencyWindow answer with the first event and store
-	// nothing.
+	// nothing; publishing another type or data with it is refused.
 	IdempotencyKey string
 }
 
@@ -31,7 +38,9 @@ type PublishInput struct {
 // at body.type for a type not in the catalog, at body.data naming each
 // failing place for data that is not a JSON object of at most 1 MiB valid
 // against the type's schema, and at header.Idempotency-Key for a key longer
-// than 255 characters; EPLANFORBIDDEN unless the plan includes webhooks.
+// than 255 characters or one used within the window with another type or
+// data (wrapping ErrIdempotencyKeyReused); EPLANFORBIDDEN unless the plan
+// includes webhooks.
 func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e *hookd.Event, replayed bool, err error) {
 	e, _, replayed, err = a.PublishWithDeliveries(ctx, tenantID, in)
 	return e, replayed, err
@@ -81,6 +90,16 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		return nil, nil, false, err
 	}
 	if existing != nil {
+		if existing.Type != e.Type || !bytes.Equal(existing.Data, e.Data) {
+			return nil, nil, false, &hookd.Error{
+				Code:    hookd.EINVALID,
+				Message: "The Idempotency-Key was already used for another event; use a new key for a new event.",
+				Fields: []hookd.FieldError{{Location: "header.Idempotency-Key", Message: fmt.Sprintf(
+					"was used less than %s ago for event %s, whose type or data differ from this request's; "+
+						"a key stands for one request, so send that request again unchanged or use a new key", hookd.IdempotencyWindow, existing.ID)}},
+				Err: ErrIdempotencyKeyReused,
+			}
+		}
 		ds, err := a.Store.ListDeliveriesForEvent(ctx, tenantID, existing.ID)
 		if err != nil {
 			return nil, nil, false, err
@@ -141,7 +160,8 @@ func (a *App) handOver(ds []*hookd.Delivery, endpoints []*hookd.Endpoint) ([]*ho
 }
 
 // eventData checks that data is a JSON object of at most
-// hookd.MaxEventDataBytes and returns it compacted.
+// hookd.MaxEventDataBytes, with no duplicate key and no number beyond a
+// 64-bit float (hookd.CheckJSON), and returns it compacted.
 func eventData(data json.RawMessage) (json.RawMessage, *hookd.FieldError) {
 	data = bytes.TrimSpace(data)
 	switch {
@@ -155,6 +175,9 @@ func eventData(data json.RawMessage) (json.RawMessage, *hookd.FieldError) {
 	var b bytes.Buffer
 	if err := json.Compact(&b, data); err != nil {
 		return nil, &hookd.FieldError{Location: "body.data", Message: "must be valid JSON: " + err.Error()}
+	}
+	if je := hookd.CheckJSON(b.Bytes()); je != nil {
+		return nil, &hookd.FieldError{Location: "body.data", Message: je.Message}
 	}
 	return json.RawMessage(b.Bytes()), nil
 }

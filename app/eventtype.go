@@ -6,8 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"time"
 
 	"github.com/hookd/hookd"
 )
@@ -101,7 +100,10 @@ func (a *App) CreateEventType(ctx context.Context, tenantID string, in CreateEve
 	if fe != nil {
 		fields = append(fields, *fe)
 	}
-	schema, example, fs := checkSchemaAndExample(in.Schema, in.Example)
+	schema, example, fs, err := a.checkSchemaAndExample(ctx, in.Name, in.Schema, in.Example)
+	if err != nil {
+		return nil, err
+	}
 	fields = append(fields, fs...)
 	if len(fields) > 0 {
 		return nil, hookd.Invalid("The event type cannot be created.", fields...)
@@ -182,14 +184,14 @@ func (a *App) UpdateEventType(ctx context.Context, tenantID, name string, in Upd
 		}
 		next.Description = desc
 	}
-	sch, schemaChanged := (*jsonschema.Schema)(nil), false
+	sch, schemaChanged := (*gatedSchema)(nil), false
 	if in.Schema != nil {
 		schema, fe := normalizeJSON("body.schema", in.Schema)
 		if fe != nil {
 			fields = append(fields, *fe)
 		} else {
 			var fs []hookd.FieldError
-			sch, fs = compileSchema("body.schema", schema)
+			sch, fs = compileNewSchema("body.schema", schema)
 			fields = append(fields, fs...)
 			schemaChanged = !bytes.Equal(schema, t.Schema)
 			next.Schema = schema
@@ -204,19 +206,22 @@ func (a *App) UpdateEventType(ctx context.Context, tenantID, name string, in Upd
 		next.Example = example
 	}
 	if exampleOK && (in.Example != nil || schemaChanged) {
-		if sch == nil && in.Schema == nil {
-			sch, err = a.compiled(t)
-			if err != nil {
-				return nil, err
-			}
+		prefix := ""
+		if in.Example == nil {
+			prefix = "the current example does not match the new schema; send an example that does: "
 		}
-		if sch != nil {
-			prefix := ""
-			if in.Example == nil {
-				prefix = "the current example does not match the new schema; send an example that does: "
-			}
-			fields = append(fields, validateJSON(sch, "body.example", prefix, next.Example)...)
+		var fs []hookd.FieldError
+		switch {
+		case sch != nil:
+			fs, _, err = validateWithin(ctx, a.validationTimeout(), sch, name, "body.example", prefix, next.Example)
+		case in.Schema == nil:
+			fs, err = a.compiled(t).validate(ctx, a.validationTimeout(), name, "body.example", prefix, next.Example)
 		}
+		if err != nil && hookd.ErrorCode(err) != hookd.EINVALID {
+			return nil, err
+		}
+		fields = append(fields, fs...)
+		fields = append(fields, invalidFields(err)...)
 	}
 	if in.Deprecated != nil {
 		next.Deprecated = *in.Deprecated
@@ -259,45 +264,45 @@ func (a *App) ValidateEventData(ctx context.Context, tenantID, typeName string, 
 	if len(bytes.TrimSpace(data)) == 0 {
 		return hookd.Invalid("The event data is not valid.", hookd.FieldError{Location: "body.data", Message: "is required"})
 	}
-	sch, err := a.compiled(t)
+	cs := a.compiled(t)
+	fields, err := cs.validate(ctx, a.validationTimeout(), t.Name, "body.data", "", data)
 	if err != nil {
 		return err
 	}
-	if fields := validateJSON(sch, "body.data", "", data); len(fields) > 0 {
+	if len(fields) > 0 {
 		return hookd.Invalid(fmt.Sprintf("The event data does not match the schema of %s (version %d).", t.Name, t.Version), fields...)
 	}
 	return nil
 }
 
-// compiledSchema is a cached compiled schema of one version of a type.
-type compiledSchema struct {
-	version int
-	schema  json.RawMessage
-	sch     *jsonschema.Schema
-}
-
 // compiled returns t's compiled schema, from the cache when it holds this
-// version of t.
-func (a *App) compiled(t *hookd.EventType) (*jsonschema.Schema, error) {
+// version of t. (A stored schema compiled when it was saved; should it not
+// compile now, validating with it reports so.)
+func (a *App) compiled(t *hookd.EventType) *compiledSchema {
 	key := t.TenantID + "\x00" + t.Name
 	if v, ok := a.schemas.Load(key); ok {
 		c := v.(*compiledSchema)
 		if c.version == t.Version && bytes.Equal(c.schema, t.Schema) {
-			return c.sch, nil
+			return c
 		}
 	}
-	sch, fields := compileSchema("schema", t.Schema)
-	if len(fields) > 0 {
-		// Stored schemas were compiled when they were saved.
-		return nil, fmt.Errorf("app: stored schema of event type %s (tenant %q) does not compile: %s", t.Name, t.TenantID, fields[0].Message)
+	c := &compiledSchema{version: t.Version, schema: t.Schema}
+	a.schemas.Store(key, c)
+	return c
+}
+
+// validationTimeout is a.ValidationTimeout or its default.
+func (a *App) validationTimeout() time.Duration {
+	if a.ValidationTimeout > 0 {
+		return a.ValidationTimeout
 	}
-	a.schemas.Store(key, &compiledSchema{version: t.Version, schema: t.Schema, sch: sch})
-	return sch, nil
+	return DefaultValidationTimeout
 }
 
 // checkSchemaAndExample normalizes and checks a new type's schema and
-// example: the schema compiles and the example validates against it.
-func checkSchemaAndExample(schema, example json.RawMessage) (json.RawMessage, json.RawMessage, []hookd.FieldError) {
+// example: the schema compiles within the complexity bounds and the example
+// validates against it (under ctx and the validation timeout).
+func (a *App) checkSchemaAndExample(ctx context.Context, name string, schema, example json.RawMessage) (json.RawMessage, json.RawMessage, []hookd.FieldError, error) {
 	var fields []hookd.FieldError
 	schema, fe := normalizeJSON("body.schema", schema)
 	if fe != nil {
@@ -308,14 +313,19 @@ func checkSchemaAndExample(schema, example json.RawMessage) (json.RawMessage, js
 		fields = append(fields, *fe2)
 	}
 	if fe != nil {
-		return nil, nil, fields
+		return nil, nil, fields, nil
 	}
-	sch, fs := compileSchema("body.schema", schema)
+	g, fs := compileNewSchema("body.schema", schema)
 	fields = append(fields, fs...)
-	if sch != nil && fe2 == nil {
-		fields = append(fields, validateJSON(sch, "body.example", "", example)...)
+	if g != nil && fe2 == nil {
+		fs, _, err := validateWithin(ctx, a.validationTimeout(), g, name, "body.example", "", example)
+		if err != nil && hookd.ErrorCode(err) != hookd.EINVALID {
+			return nil, nil, nil, err
+		}
+		fields = append(fields, fs...)
+		fields = append(fields, invalidFields(err)...)
 	}
-	return schema, example, fields
+	return schema, example, fields, nil
 }
 
 func validateDescription(desc string) (string, *hookd.FieldError) {

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -12,6 +14,10 @@ import (
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
 )
+
+// TypeIdempotencyKeyReused is the problem type of a publish whose
+// Idempotency-Key was used within 24 hours for another type or data (422).
+const TypeIdempotencyKeyReused = ProblemTypeBase + "idempotency-key-reused"
 
 // eventsTag is the OpenAPI tag of the events' operations.
 const eventsTag = "Events"
@@ -46,7 +52,7 @@ type PublishedEvent struct {
 }
 
 type publishEventInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" example:"order-4711-created" doc:"Publishing again with the same key within 24 hours answers with the first event and stores nothing."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" example:"order-4711-created" doc:"Publishing the same type and data again with the same key within 24 hours answers with the first event and stores nothing; another type or data with the key is refused (422)."`
 	Body           struct {
 		Type string          `json:"type" maxLength:"100" example:"user.created" doc:"An event type of the tenant's catalog."`
 		Data json.RawMessage `json:"data" example:"{\"user\":{\"id\":\"usr_1\",\"email\":\"ada@example.com\"}}" doc:"A JSON object valid against the type's schema."`
@@ -65,12 +71,18 @@ func registerPublishEvent(api huma.API, a *app.App) {
 			"the event with one delivery per subscribed endpoint, in one transaction. 202 means it is durably stored: it "+
 			"is then delivered, retried for about a day. Deliveries to disabled endpoints are held until they are enabled "+
 			"again. With an `Idempotency-Key` header, publishing again within 24 hours answers with the first event "+
-			"(and `Idempotent-Replayed: true`) and stores nothing.",
+			"(and `Idempotent-Replayed: true`) and stores nothing; the same key with another `type` or `data` is refused "+
+			"with 422 `urn:hookd:problem:idempotency-key-reused`.",
 		http.StatusAccepted))
 	huma.Register(api, op, func(ctx context.Context, in *publishEventInput) (*publishEventOutput, error) {
 		e, ds, replayed, err := a.PublishWithDeliveries(ctx, tenantID(ctx), app.PublishInput{
 			Type: in.Body.Type, Data: in.Body.Data, IdempotencyKey: in.IdempotencyKey,
 		})
+		if errors.Is(err, app.ErrIdempotencyKeyReused) {
+			p := problemFromError(slog.Default(), err)
+			p.Type = TypeIdempotencyKeyReused
+			return nil, p
+		}
 		if err != nil {
 			return nil, err
 		}

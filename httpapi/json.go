@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/hookd/hookd"
 )
 
 const malformedJSONPrefix = "malformed JSON"
@@ -20,8 +22,18 @@ var jsonFormat = huma.Format{
 	Unmarshal: decodeJSON,
 }
 
-// decodeJSON decodes data into v, describing errors with their offsets.
+// decodeJSON decodes data into v, describing errors with their offsets. When
+// v is *any, as in the validation pass huma makes over every request body
+// before decoding it into the input struct (hookd sets no operation's
+// SkipValidateBody), it first refuses a key that appears twice in an object
+// and a number beyond a 64-bit float (see hookd.CheckJSON), naming the place;
+// the second pass over the same body does not scan it again.
 func decodeJSON(data []byte, v any) error {
+	if _, ok := v.(*any); ok {
+		if je := hookd.CheckJSON(data); je != nil {
+			return je
+		}
+	}
 	err := json.Unmarshal(data, v)
 	if err == nil {
 		return nil

@@ -93,7 +93,10 @@ func (e *oauthError) ContentType(string) string { return "application/json" }
 
 type tokenInput struct {
 	Authorization string `header:"Authorization" doc:"Basic base64(client_id:client_secret) (client_secret_basic); or send both in the form (client_secret_post)."`
-	RawBody       []byte `contentType:"application/x-www-form-urlencoded"`
+	// RawBody is the form: grant_type, client_id, client_secret, scope (its
+	// schema is set in registerOAuthToken, since huma describes a raw body
+	// as a binary string).
+	RawBody []byte `contentType:"application/x-www-form-urlencoded"`
 }
 
 type tokenOutput struct {
@@ -110,22 +113,20 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 	op := operation(http.MethodPost, "/oauth/token", "oauth-token", "OAuth2", "Get a token (client credentials)",
 		"The OAuth2 token endpoint for the client-credentials grant (RFC 6749 §4.4). Send `grant_type=client_credentials`, form-encoded, and authenticate the client with HTTP Basic or with `client_id` and `client_secret` in the form. The answer's `access_token` is a bearer token for `/api/v1`, valid for `expires_in` seconds. Errors follow RFC 6749 §5.2 (`{\"error\": …}`), not problem documents.",
 		http.StatusOK)
-	op.RequestBody = &huma.RequestBody{
-		Required: true,
-		Content: map[string]*huma.MediaType{"application/x-www-form-urlencoded": {
-			Schema: &huma.Schema{
-				Type:     "object",
-				Required: []string{"grant_type"},
-				Properties: map[string]*huma.Schema{
-					"grant_type":    {Type: "string", Enum: []any{"client_credentials"}},
-					"client_id":     {Type: "string"},
-					"client_secret": {Type: "string"},
-					"scope":         {Type: "string", Description: "Ignored: a token grants the client's tenant API access."},
-				},
+	form := &huma.MediaType{
+		Schema: &huma.Schema{
+			Type:     "object",
+			Required: []string{"grant_type"},
+			Properties: map[string]*huma.Schema{
+				"grant_type":    {Type: "string", Enum: []any{"client_credentials"}, Description: "Always client_credentials."},
+				"client_id":     {Type: "string", Description: "The client's ID, when not sent with HTTP Basic (client_secret_post)."},
+				"client_secret": {Type: "string", Description: "The client's secret, when not sent with HTTP Basic (client_secret_post)."},
+				"scope":         {Type: "string", Description: "Ignored: a token grants the client's tenant API access."},
 			},
-			Example: "grant_type=client_credentials",
-		}},
+		},
+		Example: map[string]any{"grant_type": "client_credentials"},
 	}
+	op.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/x-www-form-urlencoded": form}}
 	errSchema := api.OpenAPI().Components.Schemas.Schema(reflectType[oauthError](), true, "OAuthError")
 	op.Responses = map[string]*huma.Response{
 		"400": {Description: "Bad request (RFC 6749 §5.2)", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
@@ -171,6 +172,8 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 		out.Body.AccessToken, out.Body.TokenType, out.Body.ExpiresIn = tok.Token, "Bearer", int(tok.ExpiresIn/time.Second)
 		return out, nil
 	})
+	// huma describes a raw body as a binary string: describe the form's fields.
+	op.RequestBody.Content["application/x-www-form-urlencoded"] = form
 }
 
 // clientCredentials reads the client's ID and secret from HTTP Basic (RFC

@@ -34,6 +34,10 @@ func decodeValue(body []byte) (any, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, malformed(body, err)
 	}
+	if je := hookd.CheckJSON(raw); je != nil {
+		msg := "The body is not acceptable JSON: " + je.Message + "."
+		return nil, &hookd.Error{Code: hookd.EINVALID, Message: msg, Fields: []hookd.FieldError{{Location: "body", Message: je.Message}}, Err: je}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
