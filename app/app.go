@@ -52,6 +52,9 @@ type App struct {
 	// Inbound parses the bodies of the inbound webhooks (package inbound
 	// provides it); without one they answer 500.
 	Inbound hookd.InboundParser
+	// InboundLimits bound what failed inbound calls and the inbound log
+	// cost; its zero value takes the defaults.
+	InboundLimits InboundLimits
 
 	// SessionIdleTimeout ends a console session unused this long. Defaults
 	// to DefaultSessionIdleTimeout (12 hours).
@@ -71,6 +74,9 @@ type App struct {
 	// Defaults to DefaultLoginAddressLimit (50). The counts are kept in
 	// memory by each process.
 	LoginAddressLimit int
+
+	inboundSources, inboundSlugs failureBudget // failed inbound calls per address and per slug
+	inboundTrims                 inboundTrims
 
 	dummyOnce sync.Once
 	dummyHash string
