@@ -135,9 +135,13 @@ func refused(wait time.Duration, format string) (*InboundResult, error) {
 func (a *App) failInbound(ctx context.Context, req InboundRequest, call *hookd.InboundCall, source string,
 	lim InboundLimits, err error, now time.Time,
 ) (*InboundResult, error) {
-	if hookd.ErrorCode(err) == hookd.EINTERNAL {
+	switch hookd.ErrorCode(err) {
+	case hookd.EINTERNAL:
 		a.Log.ErrorContext(ctx, "inbound call failed", "path", call.Path, "err", err)
 		return &InboundResult{Status: http.StatusInternalServerError}, err
+	case hookd.ERATELIMITED:
+		// Refused by a limit of authentication itself: not logged.
+		return &InboundResult{Status: http.StatusTooManyRequests}, err
 	}
 	okSource, waitSource := a.inboundSources.take(source, lim.SourceFailures, lim.TrackedKeys, now)
 	okSlug, waitSlug := a.inboundSlugs.take(slugKey(req.TenantSlug), lim.TenantFailures, lim.TrackedKeys, now)

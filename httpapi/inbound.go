@@ -75,12 +75,13 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 			w.Header().Set("X-Hookd-Inbound-Call", res.Call.ID)
 		}
 		if err != nil {
-			if res.Status == http.StatusTooManyRequests {
-				if res.RetryAfter == 0 {
-					writeRateLimited(w, r, wait)
-					return
-				}
+			switch {
+			case res.Status != http.StatusTooManyRequests:
+			case res.RetryAfter > 0:
 				writeInboundRefused(w, r, res.RetryAfter, err)
+				return
+			case wait > 0:
+				writeRateLimited(w, r, wait)
 				return
 			}
 			writeProblem(w, r, inboundProblem(s.Log, res.Status, err))
