@@ -91,6 +91,12 @@ const (
 	// MaxInboundLoggedBodyBytes is how much of a body the inbound log
 	// keeps; a call whose body was cut cannot be replayed.
 	MaxInboundLoggedBodyBytes = 64 << 10
+	// MaxInboundLoggedHeaderBytes is how much of a call's headers (names
+	// and values) the inbound log keeps; headers past it are left out.
+	MaxInboundLoggedHeaderBytes = 8 << 10
+	// MaxInboundLoggedPathBytes is how much of a call's path the inbound
+	// log keeps.
+	MaxInboundLoggedPathBytes = 512
 	MaxDestinationNameLength  = 100
 	MaxDestinationMappings    = 50
 )
@@ -138,11 +144,23 @@ type InboundCall struct {
 	// Caller names the credential that was accepted ("api_key",
 	// "access_token tok_…", "service_account sva_…"), "" if none was.
 	Caller string
-	// Headers are the request's headers, credentials redacted.
+	// Authenticated reports whether the call came with a credential of
+	// this tenant (a replay inherits it from the call it replays). Only
+	// such calls keep their body and can be replayed: a call that failed
+	// authentication, or came with another tenant's credential, keeps its
+	// body's size and hash only.
+	Authenticated bool
+	// Headers are the request's headers: the harmless ones in clear, every
+	// other value masked, at most MaxInboundLoggedHeaderBytes.
 	Headers http.Header
-	// Body is the request body, cut at MaxInboundLoggedBodyBytes.
+	// Body is the request body, cut at MaxInboundLoggedBodyBytes; empty
+	// for a call that was not Authenticated.
 	Body          []byte
 	BodyTruncated bool
+	// BodySize and BodySHA256 (hex) are the size and hash of the body as
+	// received (of its first MaxInboundBodyBytes when it was larger).
+	BodySize   int64
+	BodySHA256 string
 	// Status is the HTTP status answered; Problem and Errors the problem's
 	// detail and field errors when it was not 2xx.
 	Status  int
@@ -159,6 +177,19 @@ type InboundCall struct {
 
 // Failed reports whether the call was not answered with 2xx.
 func (c *InboundCall) Failed() bool { return c.Status < 200 || c.Status > 299 }
+
+// Replayable reports whether the call can be replayed: it failed, it was
+// authenticated as its tenant and its whole body was kept.
+func (c *InboundCall) Replayable() bool { return c.Failed() && c.Authenticated && !c.BodyTruncated }
+
+// InboundLogLimits bound a tenant's inbound log; the oldest calls go first.
+type InboundLogLimits struct {
+	// MaxCalls is the most calls kept per tenant; 0 keeps any number.
+	MaxCalls int
+	// MaxBytes is the most bytes (bodies, headers, paths and problems)
+	// kept per tenant; 0 keeps any amount.
+	MaxBytes int64
+}
 
 // InboundError returns err as the inbound webhooks report it: an EINVALID
 // error (a field of the body refused, by the parser or by the directory's

@@ -409,6 +409,11 @@ type InboundStore interface {
 	// CreateInboundCall stores c. Returns ENOTFOUND if its tenant does not
 	// exist.
 	CreateInboundCall(ctx context.Context, c *InboundCall) error
+	// CreateInboundCallForSlug stores c in the log of the tenant with that
+	// slug and sets c.TenantID. Returns ENOTFOUND if there is none, having
+	// done the same work (one write statement) as when there is, so that
+	// the time taken does not tell whether a tenant exists.
+	CreateInboundCallForSlug(ctx context.Context, slug string, c *InboundCall) error
 	// InboundCall returns a call of the tenant's log. Returns ENOTFOUND if
 	// none.
 	InboundCall(ctx context.Context, tenantID, id string) (*InboundCall, error)
@@ -416,6 +421,12 @@ type InboundStore interface {
 	// calls (not 2xx) if failedOnly. Sort fields: received_at, status.
 	// Query searches the path, kind, source IP and problem.
 	ListInboundCalls(ctx context.Context, tenantID string, failedOnly bool, p ListParams) (Page[*InboundCall], error)
+	// PruneInboundCalls deletes up to limit calls, of any tenant, received
+	// before before, oldest first, and returns how many it deleted.
+	PruneInboundCalls(ctx context.Context, before time.Time, limit int) (int, error)
+	// TrimInboundCalls deletes up to limit of the tenant's oldest calls
+	// beyond what keep allows, and returns how many it deleted.
+	TrimInboundCalls(ctx context.Context, tenantID string, keep InboundLogLimits, limit int) (int, error)
 }
 
 // ConsoleSessionStore keeps the web console's sessions, by the hash of their

@@ -56,6 +56,9 @@ type App struct {
 	// an event type's schema may take; it also stops when the request's
 	// context ends. Defaults to DefaultValidationTimeout (2 s).
 	ValidationTimeout time.Duration
+	// InboundLimits bound what failed inbound calls and the inbound log
+	// cost; its zero value takes the defaults.
+	InboundLimits InboundLimits
 
 	// SessionIdleTimeout ends a console session unused this long. Defaults
 	// to DefaultSessionIdleTimeout (12 hours).
@@ -75,6 +78,9 @@ type App struct {
 	// Defaults to DefaultLoginAddressLimit (50). The counts are kept in
 	// memory by each process.
 	LoginAddressLimit int
+
+	inboundSources, inboundSlugs failureBudget // failed inbound calls per address and per slug
+	inboundTrims                 inboundTrims
 
 	dummyOnce sync.Once
 	dummyHash string

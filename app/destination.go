@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -265,8 +264,9 @@ func signingSecretAD(d *hookd.ProvisioningDestination) []byte {
 	return []byte("provisioning_signing_secret:" + d.TenantID + ":" + d.ID)
 }
 
-// isCredentialHeader reports whether the inbound log redacts a header of
-// that name.
+// isCredentialHeader reports whether a header of that name looks like it
+// carries a credential: a destination's signature header may not, as the
+// inbound log keeps it in clear for replays.
 func isCredentialHeader(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
@@ -282,27 +282,4 @@ func isCredentialHeader(name string) bool {
 		}
 	}
 	return false
-}
-
-// redactHeaders returns h without credentials: Authorization keeps its
-// scheme only, and every header isCredentialHeader names is replaced.
-func redactHeaders(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for name, vs := range h {
-		if !isCredentialHeader(name) {
-			out[name] = append([]string(nil), vs...)
-			continue
-		}
-		red := make([]string, len(vs))
-		for i, v := range vs {
-			red[i] = "[redacted]"
-			if lower := strings.ToLower(name); lower == "authorization" || lower == "proxy-authorization" {
-				if scheme, _, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
-					red[i] = scheme + " [redacted]"
-				}
-			}
-		}
-		out[name] = red
-	}
-	return out
 }

@@ -177,3 +177,47 @@ func TestInbound(t *testing.T) {
 		}
 	})
 }
+
+// TestUnauthenticatedInboundCallHasNoReplay logs a call without valid
+// credentials that would provision a user: the console shows it, marked,
+// with no Replay button, and refuses to replay it.
+func TestUnauthenticatedInboundCallHasNoReplay(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		if _, err := h.app.SetAPIEnabled(ctx, "acme", true); err != nil {
+			t.Fatal(err)
+		}
+		d, err := h.app.CreateProvisioningDestination(ctx, h.tenant.ID, app.CreateDestinationInput{Name: "Workday HR"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Token not-a-key"}}
+		res, err := h.app.ReceiveInbound(ctx, app.InboundRequest{
+			TenantSlug: "acme", Kind: hookd.InboundProvisioning, DestinationID: d.ID, Operation: hookd.AddUser,
+			Method: http.MethodPost, Path: "/hooks/acme/provisioning/" + d.ID + "/adduser", SourceIP: "203.0.113.9",
+			Header: header, Body: []byte(`{"employee_id":"666","first_name":"Eve","last_name":"Il","email":"eve@example.com"}`),
+		})
+		if hookd.ErrorCode(err) != hookd.EUNAUTHORIZED || res.Call != nil {
+			t.Fatalf("anonymous call: %v, %+v", err, res)
+		}
+		calls, err := h.app.ListInboundCalls(ctx, h.tenant.ID, false, hookd.ListParams{})
+		if err != nil || len(calls.Items) != 1 {
+			t.Fatalf("log: %v %+v", err, calls.Items)
+		}
+		c := calls.Items[0]
+
+		b := h.browser()
+		b.signIn()
+		p := b.get("/inbound")
+		wantStatus(t, "inbound page", p, http.StatusOK)
+		wantContains(t, "inbound page", p, `data-call="`+c.ID+`"`, ">unauthenticated</span>")
+		wantNotContains(t, "inbound page", p, `action="/inbound/calls/`+c.ID+`/replay"`, "eve@example.com")
+		p = b.post("/inbound/calls/"+c.ID+"/replay", nil)
+		wantStatus(t, "replay", p, http.StatusConflict)
+		users, err := h.app.ListUsers(ctx, h.tenant.ID, "", hookd.ListParams{})
+		if err != nil || len(users.Items) != 0 {
+			t.Fatalf("users after the replay: %v %+v", err, users.Items)
+		}
+	})
+}

@@ -30,8 +30,10 @@ const inboundTagDescription = "Webhooks that helpdesk and HR systems call to fil
 	"and terminate users. They take the tenant's API key (`Token`), an access token (`Bearer`) or a service " +
 	"account (`Basic`) of that tenant, and a provisioning destination may also require the sender to sign its " +
 	"calls. They answer 201 (created), 200 (updated), 400 listing every missing or invalid field (malformed JSON " +
-	"names the byte offset), 401, 404, 413 (over 1 MiB). Every call is kept in the tenant's inbound log and a " +
-	"failed one can be replayed once the configuration is fixed."
+	"names the byte offset), 401, 404, 413 (over 1 MiB), 429 (too many calls, or too many calls without valid " +
+	"credentials from one address or to one tenant; with Retry-After). Every call is kept in the tenant's inbound " +
+	"log, and a failed one that was authenticated can be replayed once the configuration is fixed; a call without " +
+	"valid credentials keeps only its body's size and hash, and answers the same whether or not the tenant exists."
 
 // addInboundTag describes the inbound tag in the OpenAPI document, once.
 func addInboundTag(api huma.API) {
@@ -72,12 +74,16 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 			w.Header().Set("X-Hookd-Inbound-Call", res.Call.ID)
 		}
 		if err != nil {
-			p := inboundProblem(s.Log, err)
-			if res.Status == http.StatusTooManyRequests {
+			switch {
+			case res.Status != http.StatusTooManyRequests:
+			case res.RetryAfter > 0:
+				writeInboundRefused(w, r, res.RetryAfter, err)
+				return
+			case wait > 0:
 				writeRateLimited(w, r, wait)
 				return
 			}
-			writeProblem(w, r, p)
+			writeProblem(w, r, inboundProblem(s.Log, err))
 			return
 		}
 		var out any
@@ -93,12 +99,21 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 	}
 }
 
+// writeInboundRefused answers a call refused for the failed calls before
+// it with 429, Retry-After wait and the reason err gives.
+func writeInboundRefused(w http.ResponseWriter, r *http.Request, wait time.Duration, err error) {
+	p := newProblem(TypeRateLimited, http.StatusTooManyRequests, hookd.ErrorMessage(err))
+	p.headers = http.Header{"Retry-After": {strconv.Itoa(int((wait + time.Second - 1) / time.Second))}}
+	writeProblem(w, r, p)
+}
+
 // inboundProblem is the problem an inbound webhook answers for err: the
 // API's, for the error as the inbound webhooks report it (every problem of
 // the body is 400; see hookd.InboundError), so its status is the one
 // ReceiveInbound's result and the inbound log carry.
 func inboundProblem(log *slog.Logger, err error) *Problem {
 	return problemFromError(log, hookd.InboundError(err))
+
 }
 
 // readLimited reads up to limit bytes of body and reports whether there was
@@ -219,7 +234,7 @@ func inboundOperation(reg huma.Registry, id, path, summary, description string, 
 		}},
 		Responses: map[string]*huma.Response{
 			"200": {Description: "Updated", Content: map[string]*huma.MediaType{"application/json": {Schema: result}},
-				Headers: map[string]*huma.Param{"X-Hookd-Inbound-Call": {Description: "The call's id in the inbound log.", Schema: &huma.Schema{Type: "string"}}}},
+				Headers: map[string]*huma.Param{"X-Hookd-Inbound-Call": {Description: "The call's id in the inbound log; sent to authenticated callers only.", Schema: &huma.Schema{Type: "string"}}}},
 			"201": {Description: "Created", Content: map[string]*huma.MediaType{"application/json": {Schema: result}}},
 		},
 	}
@@ -476,10 +491,14 @@ type InboundCall struct {
 	Path          string              `json:"path" example:"/hooks/acme/provisioning/dst_0193c0ffee0000000000000000000001/adduser"`
 	SourceIP      string              `json:"source_ip" example:"203.0.113.7" doc:"The address the call came from; empty for a replay."`
 	Caller        string              `json:"caller" example:"service_account sva_0193c0ffee0000000000000000000001" doc:"The credential that was accepted; empty if none was."`
-	Headers       map[string][]string `json:"headers" doc:"The request's headers; credentials (Authorization, cookies, tokens, keys) redacted."`
-	Body          string              `json:"body" example:"{\"employee_id\":\"1111\"}" doc:"The request body, up to 64 KiB."`
+	Authenticated bool                `json:"authenticated" example:"true" doc:"Whether the call came with a credential of this tenant. A call that did not keeps no body (only its size and hash) and cannot be replayed."`
+	Replayable    bool                `json:"replayable" example:"true" doc:"Whether the call can be replayed: it failed, was authenticated and its whole body was kept."`
+	Headers       map[string][]string `json:"headers" doc:"The request's headers: harmless ones (Content-Type, User-Agent, X-Request-Id, Webhook-Signature…) in clear, every other value as [redacted], Authorization as its scheme only; at most 8 KiB."`
+	Body          string              `json:"body" example:"{\"employee_id\":\"1111\"}" doc:"The request body, up to 64 KiB; empty for a call that was not authenticated."`
 	BodyEncoding  string              `json:"body_encoding" enum:"utf-8,base64" example:"utf-8" doc:"base64 when the body is not UTF-8 text."`
-	BodyTruncated bool                `json:"body_truncated" example:"false" doc:"Whether the body was cut at 64 KiB; such a call cannot be replayed."`
+	BodyTruncated bool                `json:"body_truncated" example:"false" doc:"Whether the body was larger than the log keeps (64 KiB, or 1 MiB for a call that was not authenticated); such a call cannot be replayed."`
+	BodySize      int64               `json:"body_size" example:"58" doc:"The body's size in bytes (of its first 1 MiB when larger)."`
+	BodySHA256    string              `json:"body_sha256" example:"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" doc:"The SHA-256 of the body (of its first 1 MiB when larger), hex."`
 	Status        int                 `json:"status" example:"400" doc:"The HTTP status answered."`
 	Problem       string              `json:"problem,omitempty" example:"The body has 2 invalid fields." doc:"The problem's detail, for a failed call."`
 	Errors        []ProblemField      `json:"errors" doc:"The problem's field errors."`
@@ -491,6 +510,7 @@ func inboundCallOf(c *hookd.InboundCall) InboundCall {
 	out := InboundCall{
 		ID: c.ID, ReceivedAt: c.ReceivedAt, Kind: string(c.Kind), DestinationID: c.DestinationID, Operation: string(c.Operation),
 		Method: c.Method, Path: c.Path, SourceIP: c.SourceIP, Caller: c.Caller, Headers: c.Headers, BodyTruncated: c.BodyTruncated,
+		Authenticated: c.Authenticated, Replayable: c.Replayable(), BodySize: c.BodySize, BodySHA256: c.BodySHA256,
 		Status: c.Status, Problem: c.Problem, Errors: make([]ProblemField, len(c.Errors)), ReplayOf: c.ReplayOf,
 	}
 	if out.Headers == nil {
@@ -556,8 +576,8 @@ func registerReplayInboundCall(api huma.API, a *app.App) {
 		"Runs a failed call again against the configuration as it is now (after fixing a destination's mapping or "+
 			"secret, say), on this credential's authority: the original credentials are not checked again, a required "+
 			"signature is (its timestamp judged against the original call's time). Answers 200 with the replay, "+
-			"recorded as a call of its own whose `status` and `problem` say how it went. 409 for a call that succeeded "+
-			"or whose body was cut.",
+			"recorded as a call of its own whose `status` and `problem` say how it went. 409 for a call that was not "+
+			"authenticated as this tenant (its body was never kept), that succeeded or whose body was cut.",
 		http.StatusOK, http.StatusNotFound, http.StatusConflict)
 	huma.Register(api, op, func(ctx context.Context, in *inboundCallIDInput) (*inboundCallOutput, error) {
 		res, err := a.ReplayInboundCall(ctx, principalFrom(ctx), in.ID)

@@ -2,9 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/hookd/hookd"
 )
@@ -128,7 +133,8 @@ func (s *Store) DeleteProvisioningDestination(ctx context.Context, tenantID, id 
 // The inbound log.
 
 const inboundCallColumns = "id, tenant_id, received_at, kind, destination_id, operation, method, path, source_ip, " +
-	"caller, headers, body, body_truncated, status, problem, errors, result_type, result_id, replay_of"
+	"caller, headers, body, body_truncated, status, problem, errors, result_type, result_id, replay_of, " +
+	"authenticated, body_size, body_sha256"
 
 var inboundCalls = &table[*hookd.InboundCall]{
 	name:    "inbound_calls",
@@ -155,7 +161,7 @@ func scanInboundCall(sc scanner, extra ...any) (*hookd.InboundCall, error) {
 	)
 	dest := []any{&c.ID, &c.TenantID, &received, &kind, &c.DestinationID, &op, &c.Method, &c.Path, &c.SourceIP,
 		&c.Caller, &headers, &c.Body, &c.BodyTruncated, &c.Status, &c.Problem, &errs, &c.ResultType, &c.ResultID,
-		&c.ReplayOf}
+		&c.ReplayOf, &c.Authenticated, &c.BodySize, &c.BodySHA256}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -179,10 +185,9 @@ func scanInboundCall(sc scanner, extra ...any) (*hookd.InboundCall, error) {
 	return &c, nil
 }
 
-// CreateInboundCall stores c; nil headers, body and errors become empty
-// ones, and ReceivedAt is rounded as stored.
-func (s *Store) CreateInboundCall(ctx context.Context, c *hookd.InboundCall) error {
-	const op, noun = "create inbound call", "inbound call"
+// inboundCallArgs returns the values of inboundCallColumns for c, after
+// making its nil headers, body and errors empty.
+func inboundCallArgs(s *Store, c *hookd.InboundCall) ([]any, error) {
 	if c.Headers == nil {
 		c.Headers = http.Header{}
 	}
@@ -194,7 +199,7 @@ func (s *Store) CreateInboundCall(ctx context.Context, c *hookd.InboundCall) err
 	}
 	headers, err := json.Marshal(c.Headers)
 	if err != nil {
-		return interpretError(err, op, noun)
+		return nil, err
 	}
 	fes := make([]storedFieldError, len(c.Errors))
 	for i, f := range c.Errors {
@@ -202,16 +207,72 @@ func (s *Store) CreateInboundCall(ctx context.Context, c *hookd.InboundCall) err
 	}
 	errs, err := json.Marshal(fes)
 	if err != nil {
-		return interpretError(err, op, noun)
+		return nil, err
 	}
-	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO inbound_calls ("+inboundCallColumns+
-		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		c.ID, c.TenantID, s.d.time(c.ReceivedAt), string(c.Kind), c.DestinationID, string(c.Operation), c.Method, c.Path,
-		c.SourceIP, c.Caller, string(headers), c.Body, c.BodyTruncated, c.Status, c.Problem, string(errs), c.ResultType,
-		c.ResultID, c.ReplayOf)
+	return []any{c.ID, c.TenantID, s.d.time(c.ReceivedAt), string(c.Kind), c.DestinationID, string(c.Operation), c.Method,
+		c.Path, c.SourceIP, c.Caller, string(headers), c.Body, c.BodyTruncated, c.Status, c.Problem, string(errs),
+		c.ResultType, c.ResultID, c.ReplayOf, c.Authenticated, c.BodySize, c.BodySHA256}, nil
+}
+
+// CreateInboundCall stores c; nil headers, body and errors become empty
+// ones, and ReceivedAt is rounded as stored.
+func (s *Store) CreateInboundCall(ctx context.Context, c *hookd.InboundCall) error {
+	const op, noun = "create inbound call", "inbound call"
+	args, err := inboundCallArgs(s, c)
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
+	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO inbound_calls ("+inboundCallColumns+
+		") VALUES ("+placeholders(len(args))+")"), args...)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	c.ReceivedAt = storeTime(c.ReceivedAt)
+	return nil
+}
+
+// CreateInboundCallForSlug stores c in the log of the tenant with that
+// slug, in one INSERT … SELECT that runs whether or not the tenant exists.
+// On PostgreSQL its commit does not wait for the WAL to be flushed
+// (synchronous_commit off, for this transaction only): a commit that wrote
+// a row would otherwise take a disk flush longer than one that wrote none,
+// telling which slugs exist; a crash may lose the last such calls, which
+// are a log of failed calls only.
+func (s *Store) CreateInboundCallForSlug(ctx context.Context, slug string, c *hookd.InboundCall) error {
+	const op, noun = "create inbound call", "inbound call"
+	args, err := inboundCallArgs(s, c)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	// The tenant's id comes from the SELECT: its value is left out.
+	values := strings.Split(placeholders(len(args)), ", ")
+	values[1] = "t.id"
+	args = append(append(args[:1:1], args[2:]...), slug)
+	q := s.d.rebind("INSERT INTO inbound_calls (" + inboundCallColumns + ") SELECT " + strings.Join(values, ", ") +
+		" FROM tenants t WHERE t.slug = ? RETURNING tenant_id")
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return interpretError(err, op, noun)
+	}
+	defer tx.Rollback()
+	if s.d.name == BackendPostgres {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			return interpretError(err, op, noun)
+		}
+	}
+	var tenantID string
+	err = tx.QueryRowContext(ctx, q, args...).Scan(&tenantID)
+	found := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return interpretError(err, op, noun)
+	}
+	if err := tx.Commit(); err != nil {
+		return interpretError(err, op, noun)
+	}
+	if !found {
+		return hookd.Errorf(hookd.ENOTFOUND, "There is no tenant %q.", slug)
+	}
+	c.TenantID = tenantID
 	c.ReceivedAt = storeTime(c.ReceivedAt)
 	return nil
 }
@@ -234,4 +295,46 @@ func (s *Store) ListInboundCalls(ctx context.Context, tenantID string, failedOnl
 		where = append(where, "(status < 200 OR status > 299)")
 	}
 	return list(ctx, s, inboundCalls, p, where, tenantID)
+}
+
+// PruneInboundCalls deletes up to limit calls received before before,
+// oldest first.
+func (s *Store) PruneInboundCalls(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := s.exec(ctx, "DELETE FROM inbound_calls WHERE id IN (SELECT id FROM inbound_calls WHERE received_at < ?"+
+		" ORDER BY received_at LIMIT ?)", s.d.time(before), limit)
+	return inboundAffected(res, err, "prune inbound calls")
+}
+
+// inboundCallBytes is what a stored call counts for against
+// hookd.InboundLogLimits.MaxBytes: its variable-length columns.
+const inboundCallBytes = "LENGTH(body) + LENGTH(headers) + LENGTH(path) + LENGTH(problem) + LENGTH(errors)"
+
+// TrimInboundCalls deletes up to limit of the tenant's oldest calls
+// beyond keep: those past the newest MaxCalls, and those past the newest
+// that fit in MaxBytes.
+func (s *Store) TrimInboundCalls(ctx context.Context, tenantID string, keep hookd.InboundLogLimits, limit int) (int, error) {
+	maxCalls, maxBytes := int64(keep.MaxCalls), keep.MaxBytes
+	if maxCalls <= 0 {
+		maxCalls = math.MaxInt64
+	}
+	if maxBytes <= 0 {
+		maxBytes = math.MaxInt64
+	}
+	res, err := s.exec(ctx, "DELETE FROM inbound_calls WHERE id IN (SELECT id FROM ("+
+		"SELECT id, ROW_NUMBER() OVER w AS n, SUM("+inboundCallBytes+") OVER w AS kept"+
+		" FROM inbound_calls WHERE tenant_id = ? WINDOW w AS (ORDER BY received_at DESC, id DESC)"+
+		") ranked WHERE n > ? OR kept > ? ORDER BY n DESC LIMIT ?)", tenantID, maxCalls, maxBytes, limit)
+	return inboundAffected(res, err, "trim inbound calls")
+}
+
+// inboundAffected returns the rows res affected.
+func inboundAffected(res sql.Result, err error, op string) (int, error) {
+	if err != nil {
+		return 0, interpretError(err, op, "inbound call")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, interpretError(err, op, "inbound call")
+	}
+	return int(n), nil
 }

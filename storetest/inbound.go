@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,7 @@ var inboundTests = []storeTest{
 		c.Problem = "The body has 2 invalid fields."
 		c.Errors = []hookd.FieldError{{Location: "body.email", Message: "is required"}, {Location: "body.employee_id", Message: "is required"}}
 		c.ResultType, c.ResultID, c.ReplayOf = "user", "dus_1", "inb_0"
+		c.Authenticated, c.BodySize, c.BodySHA256 = true, 1<<20, strings.Repeat("ab", 32)
 		must(t, s.CreateInboundCall(ctx, c))
 		if !c.ReceivedAt.Equal(at(time.Microsecond)) {
 			t.Fatalf("ReceivedAt = %v, want rounded", c.ReceivedAt)
@@ -124,6 +126,123 @@ var inboundTests = []storeTest{
 		wantCode(t, err, hookd.ENOTFOUND)
 		wantCode(t, s.CreateInboundCall(ctx, newInboundCall(&hookd.Tenant{ID: "ten_missing"}, 200, t0)), hookd.ENOTFOUND)
 		wantCode(t, s.CreateInboundCall(ctx, c), hookd.ECONFLICT)
+	}},
+	{"InboundCallForSlug", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		tn := newTenant(t, s, "acme")
+		c := newInboundCall(&hookd.Tenant{Slug: "acme"}, http.StatusUnauthorized, at(1500*time.Nanosecond))
+		c.Body, c.BodySize, c.BodySHA256 = nil, 65536, strings.Repeat("0f", 32)
+		must(t, s.CreateInboundCallForSlug(ctx, "acme", c))
+		if c.TenantID != tn.ID || !c.ReceivedAt.Equal(at(time.Microsecond)) {
+			t.Fatalf("after create: tenant %q, received %v", c.TenantID, c.ReceivedAt)
+		}
+		got, err := s.InboundCall(ctx, tn.ID, c.ID)
+		must(t, err)
+		wantEqual(t, "inbound call", got, c)
+		if got.Authenticated || len(got.Body) != 0 {
+			t.Fatalf("stored as %+v", got)
+		}
+		// No tenant of that slug: ENOTFOUND, nothing stored.
+		missing := newInboundCall(&hookd.Tenant{Slug: "nobody"}, http.StatusUnauthorized, t0)
+		wantCode(t, s.CreateInboundCallForSlug(ctx, "nobody", missing), hookd.ENOTFOUND)
+		p, err := s.ListInboundCalls(ctx, tn.ID, false, hookd.ListParams{})
+		must(t, err)
+		if len(p.Items) != 1 {
+			t.Fatalf("log has %d calls, want 1", len(p.Items))
+		}
+		wantCode(t, s.CreateInboundCallForSlug(ctx, "acme", c), hookd.ECONFLICT)
+	}},
+	{"PruneInboundCalls", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		a, b := newTenant(t, s, "a"), newTenant(t, s, "b")
+		var kept []string
+		for i := range 5 {
+			for _, tn := range []*hookd.Tenant{a, b} {
+				c := newInboundCall(tn, 400, at(time.Duration(i)*time.Hour))
+				must(t, s.CreateInboundCall(ctx, c))
+				if i >= 3 {
+					kept = append(kept, c.ID)
+				}
+			}
+		}
+		// Calls before 3h go, in batches of the limit.
+		n, err := s.PruneInboundCalls(ctx, at(3*time.Hour), 4)
+		must(t, err)
+		if n != 4 {
+			t.Fatalf("first batch pruned %d, want 4", n)
+		}
+		n, err = s.PruneInboundCalls(ctx, at(3*time.Hour), 4)
+		must(t, err)
+		if n != 2 {
+			t.Fatalf("second batch pruned %d, want 2", n)
+		}
+		n, err = s.PruneInboundCalls(ctx, at(3*time.Hour), 4)
+		must(t, err)
+		if n != 0 {
+			t.Fatalf("third batch pruned %d, want 0", n)
+		}
+		var left []string
+		for _, tn := range []*hookd.Tenant{a, b} {
+			p, err := s.ListInboundCalls(ctx, tn.ID, false, hookd.ListParams{Limit: 100})
+			must(t, err)
+			for _, c := range p.Items {
+				left = append(left, c.ID)
+			}
+		}
+		slices.Sort(left)
+		slices.Sort(kept)
+		wantEqual(t, "calls left", left, kept)
+	}},
+	{"TrimInboundCalls", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		a, b := newTenant(t, s, "a"), newTenant(t, s, "b")
+		var ids []string
+		for i := range 6 {
+			c := newInboundCall(a, 400, at(time.Duration(i)*time.Minute))
+			c.Body = make([]byte, 1000)
+			must(t, s.CreateInboundCall(ctx, c))
+			ids = append(ids, c.ID)
+			must(t, s.CreateInboundCall(ctx, newInboundCall(b, 400, at(time.Duration(i)*time.Minute))))
+		}
+		left := func(tn *hookd.Tenant) []string {
+			t.Helper()
+			p, err := s.ListInboundCalls(ctx, tn.ID, false, hookd.ListParams{Limit: 100})
+			must(t, err)
+			var out []string
+			for _, c := range p.Items {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		// No limits: nothing goes.
+		n, err := s.TrimInboundCalls(ctx, a.ID, hookd.InboundLogLimits{}, 100)
+		must(t, err)
+		if n != 0 {
+			t.Fatalf("trimmed %d without limits", n)
+		}
+		// The newest 4 calls stay; up to limit go per statement.
+		n, err = s.TrimInboundCalls(ctx, a.ID, hookd.InboundLogLimits{MaxCalls: 4}, 1)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("trimmed %d, want 1 (the limit)", n)
+		}
+		n, err = s.TrimInboundCalls(ctx, a.ID, hookd.InboundLogLimits{MaxCalls: 4}, 100)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("trimmed %d, want 1", n)
+		}
+		wantEqual(t, "a's calls after MaxCalls 4", left(a), ids[2:])
+		// Bytes: each call counts its body, headers, path…: two fit in 2500.
+		n, err = s.TrimInboundCalls(ctx, a.ID, hookd.InboundLogLimits{MaxBytes: 2500}, 100)
+		must(t, err)
+		if n != 2 {
+			t.Fatalf("trimmed %d by bytes, want 2", n)
+		}
+		wantEqual(t, "a's calls after MaxBytes 2500", left(a), ids[4:])
+		// The other tenant's log is untouched.
+		if got := len(left(b)); got != 6 {
+			t.Fatalf("b has %d calls, want 6", got)
+		}
 	}},
 	{"ListInboundCalls", func(t *testing.T, s hookd.Store) {
 		ctx := t.Context()

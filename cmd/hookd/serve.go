@@ -29,11 +29,12 @@ type ServeCmd struct {
 	OAuthTokenTTL time.Duration      `name:"oauth-token-ttl" env:"HOOKD_OAUTH_TOKEN_TTL" default:"1h" help:"Lifetime of tokens issued by POST /oauth/token."`
 	ShutdownGrace time.Duration      `name:"shutdown-grace" env:"HOOKD_SHUTDOWN_GRACE" default:"15s" help:"How long a shutdown waits for requests in flight."`
 	AllowPrivate  bool               `name:"allow-private-destinations" env:"HOOKD_ALLOW_PRIVATE_DESTINATIONS" help:"Let deliveries reach loopback, private and link-local addresses (tests, on-premises receivers)."`
-	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts are kept."`
-	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
-	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
-	MinFreeDisk   uint64             `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
-	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
+	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts, and inbound calls, are kept."`
+	InboundLimitFlags
+	Concurrency   int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
+	EndpointConc  int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
+	MinFreeDisk   uint64        `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
+	DeliveryLease time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
@@ -51,6 +52,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	defer store.Close()
 	store.MinFreeBytes = c.MinFreeDisk << 20
 	a.OAuthTokenTTL = c.OAuthTokenTTL
+	a.InboundLimits = c.inboundLimits()
 
 	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
 	if err != nil {
@@ -107,7 +109,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	a.DeliveriesStored = dispatcher.Wake
 	a.Workers = dispatcher
-	pruner := &dispatch.Pruner{Store: store, Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
+	pruner := &dispatch.Pruner{Store: store, Inbound: store, Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
 
 	ctx, cancel := context.WithCancel(env.Ctx)
 	defer cancel()
@@ -167,5 +169,30 @@ func pruneTokens(ctx context.Context, a *app.App, log interface {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// InboundLimitFlags bound what inbound calls without valid credentials,
+// and the inbound log, may cost (docs/inbound.md).
+type InboundLimitFlags struct {
+	InboundSourceFailures int   `name:"inbound-source-failures" env:"HOOKD_INBOUND_SOURCE_FAILURES" default:"20" help:"Inbound calls failing authentication one address (IPv6: its /64) may make per minute before 429 (0: no limit)."`
+	InboundTenantFailures int   `name:"inbound-tenant-failures" env:"HOOKD_INBOUND_TENANT_FAILURES" default:"60" help:"Inbound calls failing authentication one tenant's webhooks take per minute, from all addresses, before 429 (0: no limit)."`
+	InboundLogMaxCalls    int   `name:"inbound-log-max-calls" env:"HOOKD_INBOUND_LOG_MAX_CALLS" default:"10000" help:"Most calls a tenant's inbound log keeps, the newest (0: no limit)."`
+	InboundLogMaxMiB      int64 `name:"inbound-log-max-mib" env:"HOOKD_INBOUND_LOG_MAX_MIB" default:"64" help:"Most MiB (bodies, headers, paths, problems) a tenant's inbound log keeps, the newest calls (0: no limit)."`
+}
+
+// inboundLimits returns the app's limits for the flags: 0 lifts a limit.
+func (f InboundLimitFlags) inboundLimits() app.InboundLimits {
+	orOff := func(v int64) int64 {
+		if v <= 0 {
+			return -1
+		}
+		return v
+	}
+	return app.InboundLimits{
+		SourceFailures: int(orOff(int64(f.InboundSourceFailures))),
+		TenantFailures: int(orOff(int64(f.InboundTenantFailures))),
+		LogMaxCalls:    int(orOff(int64(f.InboundLogMaxCalls))),
+		LogMaxBytes:    orOff(f.InboundLogMaxMiB << 20),
 	}
 }
