@@ -16,7 +16,7 @@ func (a *App) CreateServiceAccount(ctx context.Context, tenantID, email, passwor
 	if fe := hookd.ValidateEmail("body.email", email); fe != nil {
 		fields = append(fields, *fe)
 	}
-	if fe := validatePassword("body.password", password); fe != nil {
+	if fe := validatePassword("body.password", password, email); fe != nil {
 		fields = append(fields, *fe)
 	}
 	if len(fields) > 0 {
