@@ -16,6 +16,7 @@ const (
 	EPLANFORBIDDEN = "plan_forbidden" // the tenant's plan lacks the feature (403)
 	ERATELIMITED   = "rate_limited"   // too many requests (429)
 	EINTERNAL      = "internal"       // a fault of ours (500)
+	EUNAVAILABLE   = "unavailable"    // a passing outage: database down, disk full; try again later (503)
 )
 
 // Error is a domain error: a code for machines and a message that is safe to

@@ -87,8 +87,11 @@ func (a *App) ReceiveInbound(ctx context.Context, req InboundRequest) (*InboundR
 
 // receive does the work of ReceiveInbound for tenant (nil if unknown).
 func (a *App) receive(ctx context.Context, req InboundRequest, tenant *hookd.Tenant, call *hookd.InboundCall, now time.Time) (*InboundResult, error) {
-	scheme, cred, _ := strings.Cut(req.Header.Get("Authorization"), " ")
-	p, err := a.Authenticate(ctx, scheme, cred)
+	auth := AuthRequest{Authorization: req.Header.Get("Authorization"), SourceIP: req.SourceIP, ForTenant: true}
+	if tenant != nil {
+		auth.TenantID = tenant.ID
+	}
+	p, err := a.AuthenticateRequest(ctx, auth)
 	if err != nil {
 		return nil, err
 	}

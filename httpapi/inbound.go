@@ -74,9 +74,15 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 		}
 		if err != nil {
 			p := inboundProblem(s.Log, res.Status, err)
+			if d, ok := app.RetryAfter(err); ok {
+				wait = d
+			}
 			if res.Status == http.StatusTooManyRequests {
 				writeRateLimited(w, r, wait)
 				return
+			}
+			if wait > 0 {
+				p.headers = http.Header{"Retry-After": {strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second)))}}
 			}
 			writeProblem(w, r, p)
 			return

@@ -36,6 +36,7 @@ const (
 	TypeMethod          = ProblemTypeBase + "method-not-allowed"
 	TypeUnsupportedType = ProblemTypeBase + "unsupported-media-type"
 	TypeInternal        = ProblemTypeBase + "internal"
+	TypeUnavailable     = ProblemTypeBase + "unavailable"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error answer.
@@ -108,6 +109,8 @@ func problemFromError(log *slog.Logger, err error) *Problem {
 		status, typ = http.StatusForbidden, TypePlanForbidden
 	case hookd.ERATELIMITED:
 		status, typ = http.StatusTooManyRequests, TypeRateLimited
+	case hookd.EUNAVAILABLE:
+		status, typ = http.StatusServiceUnavailable, TypeUnavailable
 	default:
 		log.Error("internal error", "err", err)
 		return newProblem(TypeInternal, http.StatusInternalServerError, "An internal error has occurred; it has been logged.")
