@@ -18,7 +18,8 @@ import (
 // admins, service accounts), after NIST SP 800-63B §3.1.1.2: a minimum
 // length and a generous maximum, and no password that is one character or
 // one short run repeated, a run of consecutive characters, the account's
-// email or the name before its @, or one of the most common passwords.
+// email or the name before its @ with a few characters added, or one of the
+// most common passwords.
 // There are no composition rules (no "one digit and one symbol").
 
 // MinPasswordLength is the shortest password hookd accepts, in characters.
@@ -29,9 +30,9 @@ const MinPasswordLength = 12
 const MaxPasswordBytes = 1024
 
 // minLocalPartInPassword is the shortest name before an email's @ that a
-// password may not contain; a shorter one ("hr") only may not be the
+// password may not be built on; a shorter one ("hr") only may not be the
 // password.
-const minLocalPartInPassword = 4
+const minLocalPartInPassword = 3
 
 //go:embed passwords/common.txt.gz
 var commonPasswordsGzip []byte
@@ -99,16 +100,23 @@ func passwordProblem(password, email string) string {
 	if email = strings.ToLower(email); email != "" {
 		local, _, _ := strings.Cut(email, "@")
 		switch {
-		case strings.Contains(lower, email):
-			return "must not contain the email"
-		case lower == local || (utf8.RuneCountInString(local) >= minLocalPartInPassword && strings.Contains(lower, local)):
-			return "must not contain the name before the @ of the email"
+		case builtOn(lower, email):
+			return "must not be the email with a few characters added"
+		case lower == local || (utf8.RuneCountInString(local) >= minLocalPartInPassword && builtOn(lower, local)):
+			return "must not be the name before the @ of the email with a few characters added"
 		}
 	}
 	if isCommonPassword(lower) {
 		return "is one of the most common passwords, which attackers try first; choose another"
 	}
 	return ""
+}
+
+// builtOn reports whether password contains word and is too short without
+// it: the word with a few characters added.
+func builtOn(password, word string) bool {
+	return strings.Contains(password, word) &&
+		utf8.RuneCountInString(strings.ReplaceAll(password, word, "")) < MinPasswordLength
 }
 
 // isRepeated reports whether rs is a shorter sequence repeated, such as

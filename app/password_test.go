@@ -36,6 +36,7 @@ func TestWeakPasswordsAreRefused(t *testing.T) {
 		{"the email in other case", "ROBERT.SYNC@ACME.EXAMPLE!", "email"},
 		{"the local part", "robert.sync", "at least 12"},
 		{"the local part padded", "Robert.Sync2026", "before the @"},
+		{"the local part twice", "robert.sync!Robert.Sync", "before the @"},
 		{"common password", "qwerty123456", "most common"},
 		{"common password in other case", "QwErTy123456", "most common"},
 		{"common long password", "1qaz2wsx3edc", "most common"},
@@ -63,6 +64,10 @@ func TestWeakPasswordsAreRefused(t *testing.T) {
 		if _, err := a.CreateServiceAccount(ctx, tn.ID, "bot"+string(rune('a'+i))+"@acme.example", strong); err != nil {
 			t.Errorf("strong password %q refused: %v", strong, err)
 		}
+	}
+	// The name before the @, with plenty more, is fine.
+	if _, err := a.CreateServiceAccount(ctx, tn.ID, email, "robert.sync-7f3a9c2e1b8d4f60"); err != nil {
+		t.Errorf("the local part with a long random rest refused: %v", err)
 	}
 }
 
