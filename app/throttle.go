@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/netip"
 	"sync"
 	"time"
@@ -45,7 +47,7 @@ func (th *throttle) reserve(now time.Time, window time.Duration, keys ...throttl
 	defer th.mu.Unlock()
 	var wait time.Duration
 	for _, k := range keys {
-		e := th.entries[k.name]
+		e := th.entries[entryKey(k.name)]
 		if e != nil && now.Before(e.ends) && k.limit > 0 && e.failures >= k.limit {
 			wait = max(wait, e.ends.Sub(now))
 		}
@@ -54,7 +56,7 @@ func (th *throttle) reserve(now time.Time, window time.Duration, keys ...throttl
 		return wait
 	}
 	for _, k := range keys {
-		th.add(k.name, window, now)
+		th.add(entryKey(k.name), window, now)
 	}
 	return 0
 }
@@ -79,7 +81,7 @@ func (th *throttle) add(key string, window time.Duration, now time.Time) {
 func (th *throttle) release(key string) {
 	th.mu.Lock()
 	defer th.mu.Unlock()
-	if e := th.entries[key]; e != nil && e.failures > 0 {
+	if e := th.entries[entryKey(key)]; e != nil && e.failures > 0 {
 		e.failures--
 	}
 }
@@ -88,7 +90,18 @@ func (th *throttle) release(key string) {
 func (th *throttle) reset(key string) {
 	th.mu.Lock()
 	defer th.mu.Unlock()
-	delete(th.entries, key)
+	delete(th.entries, entryKey(key))
+}
+
+// entryKey is the map key of a throttle key: the key itself when short, its
+// SHA-256 when long (an email is whatever the client sent), so that each
+// entry takes a bounded amount of memory.
+func entryKey(key string) string {
+	if len(key) <= sha256.Size*2 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // makeRoom frees an entry for a new key; th.mu is held.
