@@ -200,3 +200,43 @@ func TestWrongSecretDoesNotLockOutOAuthClient(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedBasicAttemptsAreThrottledOverHTTP checks the answers of the
+// Basic throttle on /api/v1 and /hooks: 429 with a Retry-After that counts
+// down to the end of the window.
+func TestFailedBasicAttemptsAreThrottledOverHTTP(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		key := e.tenantWithAPI("acme")
+		const email, pw = "hr-sync@acme.example", "correct-horse-battery"
+		e.createServiceAccount(tokenAuth(key), email, pw)
+		e.app.BasicAccountLimit = 3
+		e.app.PasswordCacheTTL = -1 // a remembered password would pass the throttle
+		e.tick = 0
+		for _, path := range []string{"/api/v1/tenant", "/hooks/acme/helpdesk/createticket"} {
+			send := func(password string) *response {
+				if strings.HasPrefix(path, "/hooks/") {
+					return e.hook(path, basicAuth(email, password), refGenericTicket)
+				}
+				return e.do("GET", path, basicAuth(email, password), nil)
+			}
+			for range e.app.BasicAccountLimit {
+				wantProblem(t, send("wrong-password-guess"), http.StatusUnauthorized, httpapi.TypeUnauthorized)
+			}
+			r := send(pw)
+			wantProblem(t, r, http.StatusTooManyRequests, httpapi.TypeRateLimited)
+			if got, want := r.Header.Get("Retry-After"), strconv.Itoa(int(e.app.BasicLockout/time.Second)); got != want {
+				t.Errorf("%s: Retry-After %q, want %q", path, got, want)
+			}
+			e.clock.Advance(e.app.BasicLockout / 3)
+			r = send(pw)
+			wantProblem(t, r, http.StatusTooManyRequests, httpapi.TypeRateLimited)
+			if got, want := r.Header.Get("Retry-After"), strconv.Itoa(int(e.app.BasicLockout*2/3/time.Second)); got != want {
+				t.Errorf("%s: Retry-After %q later, want %q", path, got, want)
+			}
+			e.clock.Advance(e.app.BasicLockout)
+			if r := send(pw); r.Status >= 300 {
+				t.Errorf("%s after the lockout: %s", path, r)
+			}
+		}
+	})
+}
