@@ -52,8 +52,10 @@ func (t *AccessToken) Expired(now time.Time) bool {
 }
 
 // ServiceAccount is a machine user of a tenant that signs in with HTTP Basic
-// (email and password). Its email is unique across the instance, so the
-// credential alone tells the tenant.
+// (email and password). Its email is unique within its tenant only, so that
+// no tenant learns another's emails; the app resolves a Basic credential
+// within the tenant of a /hooks URL, or among the oldest accounts with the
+// email on /api/v1.
 type ServiceAccount struct {
 	ID           string
 	TenantID     string

@@ -118,12 +118,14 @@ type CredentialStore interface {
 	// before now and says how many it deleted.
 	DeleteExpiredAccessTokens(ctx context.Context, now time.Time, limit int) (int, error)
 
-	// CreateServiceAccount stores a. Returns ECONFLICT if its email is taken
-	// on this instance.
+	// CreateServiceAccount stores a. Returns ECONFLICT if its tenant has an
+	// account with its email already, and ENOTFOUND if its tenant does not
+	// exist.
 	CreateServiceAccount(ctx context.Context, a *ServiceAccount) error
-	// ServiceAccountByEmail returns the account with the given email.
-	// Returns ENOTFOUND if none.
-	ServiceAccountByEmail(ctx context.Context, email string) (*ServiceAccount, error)
+	// ServiceAccountsByEmail returns up to limit accounts with the given
+	// email, of tenantID or, when it is "", of any tenant, the oldest first
+	// (by creation time, then ID). None is not an error.
+	ServiceAccountsByEmail(ctx context.Context, tenantID, email string, limit int) ([]*ServiceAccount, error)
 	// ServiceAccount returns a service account of the tenant. Returns
 	// ENOTFOUND if none.
 	ServiceAccount(ctx context.Context, tenantID, id string) (*ServiceAccount, error)

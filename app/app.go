@@ -81,15 +81,43 @@ type App struct {
 
 	inboundSources, inboundSlugs failureBudget // failed inbound calls per address and per slug
 	inboundTrims                 inboundTrims
+	// PasswordHashConcurrency bounds how many argon2id password checks
+	// (console sign-ins, HTTP Basic) run at once, each taking the memory of
+	// PasswordParams. Defaults to DefaultPasswordHashConcurrency (half the
+	// CPUs, at least one). Read on first use.
+	PasswordHashConcurrency int
+	// PasswordHashWait is how long a password check waits for a free slot
+	// before EUNAVAILABLE. Defaults to DefaultPasswordHashWait (1 s).
+	PasswordHashWait time.Duration
+	// BasicLockout is the window in which failed HTTP Basic attempts count,
+	// and how long an account or address that reached its limit is refused
+	// (from its first failure). Defaults to DefaultLoginLockout (15 minutes).
+	BasicLockout time.Duration
+	// BasicAccountLimit is how many failed HTTP Basic attempts one service
+	// account email may have within BasicLockout. Defaults to
+	// DefaultBasicAccountLimit (10).
+	BasicAccountLimit int
+	// BasicAddressLimit is how many failed HTTP Basic attempts one address
+	// (IPv6: one /64) may have within BasicLockout. Defaults to
+	// DefaultBasicAddressLimit (30). The counts are kept in memory by each
+	// process.
+	BasicAddressLimit int
 
 	dummyOnce sync.Once
 	dummyHash string
 	verified  sync.Map // key: hex SHA-256 of account ID, stored hash and password → time.Time verified
 
-	builtinsMu   sync.Mutex
-	builtinsDone atomic.Bool // the built-in event types are in the store
-	schemas      sync.Map    // key: tenant ID + "\x00" + event type name → *compiledSchema
-	logins       throttle    // failed console sign-ins by account and by address
+	builtinsMu    sync.Mutex
+	builtinsDone  atomic.Bool // the built-in event types are in the store
+	schemas       sync.Map    // key: tenant ID + "\x00" + event type name → *compiledSchema
+	logins        throttle    // failed console sign-ins by account and by address
+	basicFailures throttle    // failed HTTP Basic attempts by account and by address
+
+	hashOnce    sync.Once
+	hashSlots   chan struct{} // one token per running password check
+	hashRunning atomic.Int64
+	hashPeak    atomic.Int64
+	hashChecks  atomic.Int64
 }
 
 // New returns an App with its defaults set.
@@ -112,6 +140,11 @@ func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger
 		LoginLockout:       DefaultLoginLockout,
 		LoginAccountLimit:  DefaultLoginAccountLimit,
 		LoginAddressLimit:  DefaultLoginAddressLimit,
+
+		PasswordHashWait:  DefaultPasswordHashWait,
+		BasicLockout:      DefaultLoginLockout,
+		BasicAccountLimit: DefaultBasicAccountLimit,
+		BasicAddressLimit: DefaultBasicAddressLimit,
 	}
 }
 

@@ -92,8 +92,14 @@ func (a *App) ReceiveInbound(ctx context.Context, req InboundRequest) (*InboundR
 		Path: cut(req.Path, hookd.MaxInboundLoggedPathBytes), SourceIP: cut(req.SourceIP, 64),
 		BodySize: int64(len(req.Body)), BodySHA256: hex.EncodeToString(sum[:]), BodyTruncated: req.BodyTooLarge,
 	}
-	scheme, cred, _ := strings.Cut(req.Header.Get("Authorization"), " ")
-	p, err := a.Authenticate(ctx, scheme, cred)
+	auth := AuthRequest{Authorization: req.Header.Get("Authorization"), SourceIP: req.SourceIP, ForTenant: true}
+	switch tenant, terr := a.Store.TenantBySlug(ctx, req.TenantSlug); {
+	case terr == nil:
+		auth.TenantID = tenant.ID
+	case hookd.ErrorCode(terr) != hookd.ENOTFOUND:
+		return &InboundResult{Status: hookd.InboundStatus(terr, false)}, terr
+	}
+	p, err := a.AuthenticateRequest(ctx, auth)
 	if err == nil && p.Tenant.Slug != req.TenantSlug {
 		err = hookd.Errorf(hookd.EUNAUTHORIZED, "The credentials are not valid for this tenant.")
 	}
@@ -139,9 +145,12 @@ func (a *App) failInbound(ctx context.Context, req InboundRequest, call *hookd.I
 	case hookd.EINTERNAL:
 		a.Log.ErrorContext(ctx, "inbound call failed", "path", call.Path, "err", err)
 		return &InboundResult{Status: http.StatusInternalServerError}, err
-	case hookd.ERATELIMITED:
-		// Refused by a limit of authentication itself: not logged.
-		return &InboundResult{Status: http.StatusTooManyRequests}, err
+	case hookd.ERATELIMITED, hookd.EUNAVAILABLE:
+		// Refused by a limit of authentication itself (failed HTTP Basic
+		// attempts, busy password hashing): not logged.
+		res := &InboundResult{Status: hookd.InboundStatus(err, false)}
+		res.RetryAfter, _ = RetryAfter(err)
+		return res, err
 	}
 	okSource, waitSource := a.inboundSources.take(source, lim.SourceFailures, lim.TrackedKeys, now)
 	okSlug, waitSlug := a.inboundSlugs.take(slugKey(req.TenantSlug), lim.TenantFailures, lim.TrackedKeys, now)

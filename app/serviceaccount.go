@@ -8,15 +8,17 @@ import (
 )
 
 // CreateServiceAccount makes a service account that signs in with HTTP Basic.
-// Returns EINVALID listing every bad field, or ECONFLICT if the email is
-// taken on this instance.
+// Returns EINVALID listing every bad field, or ECONFLICT if the tenant has
+// an account with that email already. Other tenants' accounts do not
+// matter: a service account's email is unique within its tenant only (see
+// authenticateBasic for how HTTP Basic finds the account).
 func (a *App) CreateServiceAccount(ctx context.Context, tenantID, email, password string) (*hookd.ServiceAccount, error) {
 	email = hookd.NormalizeEmail(email)
 	var fields []hookd.FieldError
 	if fe := hookd.ValidateEmail("body.email", email); fe != nil {
 		fields = append(fields, *fe)
 	}
-	if fe := validatePassword("body.password", password); fe != nil {
+	if fe := validatePassword("body.password", password, email); fe != nil {
 		fields = append(fields, *fe)
 	}
 	if len(fields) > 0 {

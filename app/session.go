@@ -25,6 +25,8 @@ const (
 	DefaultLoginLockout       = 15 * time.Minute
 	DefaultLoginAccountLimit  = 5
 	DefaultLoginAddressLimit  = 50
+	DefaultBasicAccountLimit  = 10
+	DefaultBasicAddressLimit  = 30
 )
 
 // maxPasswordChecks bounds how many accounts sharing an email one sign-in
@@ -70,23 +72,28 @@ type SignInInput struct {
 func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, string, error) {
 	email := hookd.NormalizeEmail(in.Email)
 	in.IPAddress, in.UserAgent = clientText(in.IPAddress, 100), clientText(in.UserAgent, 500)
-	accountKey, addressKey := "account:"+email, "address:"+in.IPAddress
-	if err := a.checkThrottle(accountKey, a.LoginAccountLimit, addressKey); err != nil {
+	accountKey, addrKey := "account:"+email, addressKey(in.IPAddress)
+	// The failure is counted before the password is checked, and given back
+	// on success, so that parallel attempts cannot all pass the limit.
+	if err := a.reserveSignIn(throttleKey{accountKey, a.LoginAccountLimit}, throttleKey{addrKey, a.LoginAddressLimit}); err != nil {
 		return nil, "", err
 	}
-	fail := func() error {
-		now := a.Clock.Now()
-		a.logins.fail(accountKey, a.LoginLockout, now)
-		a.logins.fail(addressKey, a.LoginLockout, now)
-		return hookd.Errorf(hookd.EUNAUTHORIZED, "The email or password is wrong.")
+	wrong := hookd.Errorf(hookd.EUNAUTHORIZED, "The email or password is wrong.")
+	giveBack := func() {
+		a.logins.release(accountKey)
+		a.logins.release(addrKey)
 	}
-	if email == "" || in.Password == "" || len(in.Password) > 1024 || hookd.HasControl(email) {
-		_, _ = secret.VerifyPassword(in.Password, a.dummyPasswordHash())
-		return nil, "", fail()
+	if email == "" || in.Password == "" || len(in.Password) > MaxPasswordBytes || hookd.HasControl(email) {
+		if _, err := a.verifyPasswords(ctx, in.Password, nil, 1); err != nil {
+			giveBack()
+			return nil, "", err
+		}
+		return nil, "", wrong
 	}
 
 	users, err := a.Store.ConsoleUsersByEmail(ctx, email)
 	if err != nil {
+		giveBack()
 		return nil, "", err
 	}
 	if slug := strings.TrimSpace(in.Tenant); slug != "" {
@@ -94,6 +101,7 @@ func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, str
 		if hookd.ErrorCode(err) == hookd.ENOTFOUND {
 			users = nil
 		} else if err != nil {
+			giveBack()
 			return nil, "", err
 		}
 		var inTenant []*hookd.ConsoleUser
@@ -104,25 +112,26 @@ func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, str
 		}
 		users = inTenant
 	}
-	if len(users) == 0 {
-		_, _ = secret.VerifyPassword(in.Password, a.dummyPasswordHash())
-		return nil, "", fail()
+	users = users[:min(len(users), maxPasswordChecks)]
+	hashes := make([]string, len(users))
+	for i, u := range users {
+		hashes[i] = u.PasswordHash
 	}
-	var matched []*hookd.ConsoleUser
-	for _, u := range users[:min(len(users), maxPasswordChecks)] {
-		if ok, err := secret.VerifyPassword(in.Password, u.PasswordHash); err == nil && ok {
-			matched = append(matched, u)
-		}
-	}
+	matched, err := a.verifyPasswords(ctx, in.Password, hashes, 1)
 	switch {
+	case err != nil:
+		giveBack()
+		return nil, "", err
 	case len(matched) == 0:
-		return nil, "", fail()
+		return nil, "", wrong
 	case len(matched) > 1:
+		giveBack()
 		return nil, "", hookd.Invalid("This email signs in to several tenants: say which one.",
 			hookd.FieldError{Location: "form.tenant", Message: "give the slug of the tenant to sign in to"})
 	}
 	a.logins.reset(accountKey)
-	u := matched[0]
+	a.logins.release(addrKey)
+	u := users[matched[0]]
 	t, err := a.Store.Tenant(ctx, u.TenantID)
 	if err != nil {
 		return nil, "", err
@@ -140,17 +149,18 @@ func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, str
 // LoginAddressLimit failures from the address within LoginLockout.
 func (a *App) SignInOperator(ctx context.Context, token, ipAddress, userAgent string) (*ConsoleIdentity, string, error) {
 	ipAddress, userAgent = clientText(ipAddress, 100), clientText(userAgent, 500)
-	addressKey := "address:" + ipAddress
-	if err := a.checkThrottle("", 0, addressKey); err != nil {
+	addrKey := addressKey(ipAddress)
+	if err := a.reserveSignIn(throttleKey{addrKey, a.LoginAddressLimit}); err != nil {
 		return nil, "", err
 	}
 	if _, err := a.AuthenticateOperator(ctx, strings.TrimSpace(token)); err != nil {
 		if hookd.ErrorCode(err) == hookd.EUNAUTHORIZED {
-			a.logins.fail(addressKey, a.LoginLockout, a.Clock.Now())
 			return nil, "", hookd.Errorf(hookd.EUNAUTHORIZED, "The operator token is wrong.")
 		}
+		a.logins.release(addrKey)
 		return nil, "", err
 	}
+	a.logins.release(addrKey)
 	cs, sessionToken, err := a.newSession(ctx, "", "", ipAddress, userAgent)
 	if err != nil {
 		return nil, "", err
@@ -158,17 +168,14 @@ func (a *App) SignInOperator(ctx context.Context, token, ipAddress, userAgent st
 	return &ConsoleIdentity{Session: cs}, sessionToken, nil
 }
 
-// checkThrottle returns ERATELIMITED if the account key (when not "") has
-// reached accountLimit failures, or the address key LoginAddressLimit.
-func (a *App) checkThrottle(accountKey string, accountLimit int, addressKey string) error {
-	now := a.Clock.Now()
-	wait := a.logins.wait(addressKey, a.LoginAddressLimit, now)
-	if accountKey != "" {
-		wait = max(wait, a.logins.wait(accountKey, accountLimit, now))
-	}
+// reserveSignIn counts a failed sign-in against each key, or returns
+// ERATELIMITED (with RetryAfter) if one has reached its limit within
+// LoginLockout.
+func (a *App) reserveSignIn(keys ...throttleKey) error {
+	wait := a.logins.reserve(a.Clock.Now(), a.LoginLockout, keys...)
 	if wait > 0 {
 		minutes := int((wait + time.Minute - 1) / time.Minute)
-		return hookd.Errorf(hookd.ERATELIMITED, "Too many failed sign-ins. Try again in %d minute%s.", minutes, plural(minutes))
+		return retryLater(hookd.Errorf(hookd.ERATELIMITED, "Too many failed sign-ins. Try again in %d minute%s.", minutes, plural(minutes)), wait)
 	}
 	return nil
 }

@@ -21,9 +21,6 @@ type CreateTenantInput struct {
 	AdminPassword string
 }
 
-// MinPasswordLength is the shortest password hookd accepts.
-const MinPasswordLength = 12
-
 // CreateTenant makes a tenant and, if asked, its first console user. Returns
 // EINVALID listing every invalid field and ECONFLICT if the slug is taken.
 func (a *App) CreateTenant(ctx context.Context, in CreateTenantInput) (*hookd.Tenant, error) {
@@ -51,7 +48,7 @@ func (a *App) CreateTenant(ctx context.Context, in CreateTenantInput) (*hookd.Te
 		if fe := hookd.ValidateEmail("body.admin_email", email); fe != nil {
 			fields = append(fields, *fe)
 		}
-		if fe := validatePassword("body.admin_password", in.AdminPassword); fe != nil {
+		if fe := validatePassword("body.admin_password", in.AdminPassword, email); fe != nil {
 			fields = append(fields, *fe)
 		}
 		user = &hookd.ConsoleUser{ID: hookd.NewID(hookd.PrefixConsoleUser), Email: email}
@@ -70,16 +67,6 @@ func (a *App) CreateTenant(ctx context.Context, in CreateTenantInput) (*hookd.Te
 		return nil, err
 	}
 	return t, nil
-}
-
-func validatePassword(location, password string) *hookd.FieldError {
-	if len([]rune(password)) < MinPasswordLength {
-		return &hookd.FieldError{Location: location, Message: fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
-	}
-	if len(password) > 1024 {
-		return &hookd.FieldError{Location: location, Message: "must be at most 1024 bytes"}
-	}
-	return nil
 }
 
 // ListTenants returns a page of tenants.

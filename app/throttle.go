@@ -1,17 +1,24 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
 	"sync"
 	"time"
 )
 
 // throttle counts failures per key (an account, an address) in fixed
 // windows: once a key has failed limit times within window of its first
-// failure, it is refused until that window ends. It is kept in memory, per
-// process, and safe for concurrent use.
+// failure, it is refused until that window ends. An attempt reserves its
+// failure before the password is checked, under one lock for all its keys,
+// so that parallel attempts cannot all pass the check before any of them
+// fails; a success gives the reservation back. It is kept in memory, per
+// process, bounded in size, and safe for concurrent use.
 type throttle struct {
-	mu      sync.Mutex
-	entries map[string]*throttleEntry
+	mu        sync.Mutex
+	entries   map[string]*throttleEntry
+	nextSweep time.Time
 }
 
 type throttleEntry struct {
@@ -19,32 +26,50 @@ type throttleEntry struct {
 	ends     time.Time // the end of the window the failures count in
 }
 
-// maxThrottleEntries bounds the memory a flood of distinct keys can take:
-// past it, ended windows are swept out before a new key is added.
-const maxThrottleEntries = 100_000
-
-// wait returns how long key is still refused at now, or 0 if it may try.
-func (th *throttle) wait(key string, limit int, now time.Time) time.Duration {
-	th.mu.Lock()
-	defer th.mu.Unlock()
-	e := th.entries[key]
-	if e == nil || !now.Before(e.ends) || e.failures < limit {
-		return 0
-	}
-	return e.ends.Sub(now)
+// throttleKey is one key an attempt counts against, with its limit.
+type throttleKey struct {
+	name  string
+	limit int
 }
 
-// fail records a failure of key at now.
-func (th *throttle) fail(key string, window time.Duration, now time.Time) {
+// maxThrottleEntries bounds the memory a flood of distinct keys can take
+// (each entry is well under 200 bytes): past it, ended windows are swept
+// out (at most once a minute) and, if that is not enough, an arbitrary
+// entry is dropped for each new one.
+const maxThrottleEntries = 100_000
+
+// reserve counts a failure of each key at now, unless one of them has
+// already reached its limit: then it counts nothing and returns how long
+// the attempt is still refused. A key with limit 0 or less is not limited
+// but still counted.
+func (th *throttle) reserve(now time.Time, window time.Duration, keys ...throttleKey) time.Duration {
 	th.mu.Lock()
 	defer th.mu.Unlock()
+	var wait time.Duration
+	for _, k := range keys {
+		e := th.entries[entryKey(k.name)]
+		if e != nil && now.Before(e.ends) && k.limit > 0 && e.failures >= k.limit {
+			wait = max(wait, e.ends.Sub(now))
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	for _, k := range keys {
+		th.add(entryKey(k.name), window, now)
+	}
+	return 0
+}
+
+// add records a failure of key at now; th.mu is held.
+func (th *throttle) add(key string, window time.Duration, now time.Time) {
 	if th.entries == nil {
 		th.entries = map[string]*throttleEntry{}
 	}
 	e := th.entries[key]
 	if e == nil || !now.Before(e.ends) {
 		if e == nil && len(th.entries) >= maxThrottleEntries {
-			th.sweep(now)
+			th.makeRoom(now)
 		}
 		e = &throttleEntry{ends: now.Add(window)}
 		th.entries[key] = e
@@ -52,18 +77,63 @@ func (th *throttle) fail(key string, window time.Duration, now time.Time) {
 	e.failures++
 }
 
+// release gives back one reserved failure of key: the attempt succeeded.
+func (th *throttle) release(key string) {
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if e := th.entries[entryKey(key)]; e != nil && e.failures > 0 {
+		e.failures--
+	}
+}
+
 // reset forgets the failures of key.
 func (th *throttle) reset(key string) {
 	th.mu.Lock()
 	defer th.mu.Unlock()
-	delete(th.entries, key)
+	delete(th.entries, entryKey(key))
 }
 
-// sweep drops the entries whose window has ended; th.mu is held.
-func (th *throttle) sweep(now time.Time) {
-	for k, e := range th.entries {
-		if !now.Before(e.ends) {
-			delete(th.entries, k)
+// entryKey is the map key of a throttle key: the key itself when short, its
+// SHA-256 when long (an email is whatever the client sent), so that each
+// entry takes a bounded amount of memory.
+func entryKey(key string) string {
+	if len(key) <= sha256.Size*2 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// makeRoom frees an entry for a new key; th.mu is held.
+func (th *throttle) makeRoom(now time.Time) {
+	if !now.Before(th.nextSweep) {
+		th.nextSweep = now.Add(time.Minute)
+		for k, e := range th.entries {
+			if !now.Before(e.ends) {
+				delete(th.entries, k)
+			}
 		}
 	}
+	for k := range th.entries {
+		if len(th.entries) < maxThrottleEntries {
+			return
+		}
+		delete(th.entries, k)
+	}
+}
+
+// addressKey returns the throttle key of a client address: the address
+// itself for IPv4, its /64 network for IPv6 (one host usually has a whole
+// /64), and the text as given when it is not an IP address.
+func addressKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "address:" + ip
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return "address:" + p.String()
+	}
+	return "address:" + addr.String()
 }

@@ -8,7 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
@@ -195,12 +201,49 @@ func redirectToSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// localPath returns next if it is a path of this site, else "/".
+// consoleSections are the first segments of the console's pages (see
+// routes.go); "/" is the home page.
+var consoleSections = []string{"webhooks", "history", "inbound", "directory", "api-access", "access-tokens", "operator"}
+
+// localPath returns next if it is a page of this console, else "/": the
+// place to send a browser after sign-in or a form, from a value the
+// browser (or whoever made the link) chose. It accepts only a path that
+// parses, with no scheme, host or user, no control characters or
+// backslashes even percent-encoded, that path.Clean leaves as it is, and
+// whose first segment is a console section; the query is kept, re-encoded.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, unsafeInPath) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	p := u.Path
+	if p == "/" || !strings.HasPrefix(p, "/") || strings.ContainsFunc(p, unsafeInPath) || path.Clean(p) != p {
+		return "/"
+	}
+	section, _, _ := strings.Cut(p[1:], "/")
+	if !slices.Contains(consoleSections, section) {
+		return "/"
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil || strings.ContainsFunc(u.RawQuery, unsafeInPath) {
+		q = nil
+	}
+	out := (&url.URL{Path: p, RawQuery: q.Encode()}).RequestURI()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
+}
+
+// unsafeInPath reports characters a redirect target must not hold, in
+// clear or decoded: controls (browsers drop tabs and line breaks, making
+// "/\t/evil.example" a link to another host), backslashes (read as "/"),
+// and anything outside printable ASCII and UTF-8 text.
+func unsafeInPath(r rune) bool {
+	return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError || unicode.IsControl(r)
 }
 
 // clientIP returns the address the request came from, without the port.
@@ -271,12 +314,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, v *visit) error {
 			status = http.StatusUnauthorized
 		case hookd.ERATELIMITED:
 			status = http.StatusTooManyRequests
+		case hookd.EUNAVAILABLE:
+			status = http.StatusServiceUnavailable
 		case hookd.EINVALID:
 			status, p.ShowTenant = http.StatusUnprocessableEntity, true
 		default:
 			return err
 		}
 		p.Error = hookd.ErrorMessage(err)
+		if wait, ok := app.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
+		}
 		return s.render(w, r, v, status, "login", "Sign in", p)
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, token, int(s.App.SessionMaxAge.Seconds())))

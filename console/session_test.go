@@ -241,8 +241,8 @@ func TestSessionEnds(t *testing.T) {
 
 	p = b.get("/no/such/page?x=1")
 	wantStatus(t, "a page signed out", p, http.StatusNotFound)
-	p = b.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {"/login?x=1"}})
-	if p.location() != "/login?x=1" {
+	p = b.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {"/history?x=1"}})
+	if p.location() != "/history?x=1" {
 		t.Errorf("after sign-in: redirect to %q, want the page asked for", p.location())
 	}
 	for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`} {
@@ -251,6 +251,66 @@ func TestSessionEnds(t *testing.T) {
 		p = b.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {next}})
 		if p.location() != "/" {
 			t.Errorf("next=%q: redirect to %q, want /", next, p.location())
+		}
+	}
+}
+
+// TestSignInDoesNotRedirectOffSite signs in with next= values that
+// browsers would follow to another host (a tab or line break they drop, a
+// backslash they read as a slash, encoded slashes, schemes): each lands
+// on the home page. Console pages are kept, with their query.
+func TestSignInDoesNotRedirectOffSite(t *testing.T) {
+	h := sqliteHarness(t)
+	b := h.browser()
+	for _, c := range []struct{ next, want string }{
+		{"/\t/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/%0d%0a/evil.example", "/"},
+		{"/\r\nLocation: https://evil.example", "/"},
+		{"//evil.example/", "/"},
+		{"///evil.example/", "/"},
+		{"/\\evil.example", "/"},
+		{"/%5cevil.example", "/"},
+		{"\\/evil.example", "/"},
+		{"/%2f%2fevil.example", "/"},
+		{"/%2F/evil.example", "/"},
+		{"%2f%2fevil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"HTTPS:evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"/javascript:alert(1)", "/"},
+		{"data:text/html,<script>alert(1)</script>", "/"},
+		{"/webhooks/../../evil.example", "/"},
+		{"/webhooks/%2e%2e/%2e%2e//evil.example", "/"},
+		{"/./evil.example", "/"},
+		{"/evil.example", "/"},
+		{"/login", "/"},
+		{"/static/app.css", "/"},
+		{"/webhooks\x00", "/"},
+		{"/webhooks/\u2028", "/webhooks/%E2%80%A8"}, // kept, but only ever percent-encoded
+		{"@evil.example", "/"},
+		{"/@evil.example", "/"},
+		{"", "/"},
+		{"/", "/"},
+		// Console pages are kept, with their query.
+		{"/webhooks", "/webhooks"},
+		{"/webhooks/ep_123?tab=attempts", "/webhooks/ep_123?tab=attempts"},
+		{"/history?status=failed&page=2", "/history?page=2&status=failed"},
+		{"/operator/tenants/acme", "/operator/tenants/acme"},
+	} {
+		next := strings.NewReplacer(`\t`, "\t", `\n`, "\n", `\r`, "\r", `\x00`, "\x00", `\u2028`, "\u2028").Replace(c.next)
+		b.post("/logout", nil)
+		b.get("/login")
+		p := b.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {next}})
+		wantStatus(t, "sign-in", p, http.StatusSeeOther)
+		if p.location() != c.want {
+			t.Errorf("next=%q: after sign-in, redirect to %q, want %q", next, p.location(), c.want)
+		}
+		// Signed in, the sign-in page sends the browser on the same way.
+		if p := b.get("/login?next=" + url.QueryEscape(next)); p.location() != c.want {
+			t.Errorf("next=%q: signed in, /login redirects to %q, want %q", next, p.location(), c.want)
 		}
 	}
 }

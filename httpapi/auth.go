@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
 )
 
 type principalKey struct{}
@@ -27,11 +29,20 @@ func tenantID(ctx context.Context) string {
 	return ""
 }
 
+type sourceIPKey struct{}
+
+// sourceIP returns the address the request came from, as the middleware
+// put it in ctx.
+func sourceIP(ctx context.Context) string {
+	ip, _ := ctx.Value(sourceIPKey{}).(string)
+	return ip
+}
+
 // middleware wraps the mux with what every request goes through: safety
 // headers, and on /api/v1 the credential check and the rate limit.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(withLog(r.Context(), s.Log))
+		r = r.WithContext(context.WithValue(withLog(r.Context(), s.Log), sourceIPKey{}, clientIP(r)))
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
@@ -49,7 +60,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			p, err := s.authenticateTenant(r)
 			if err != nil {
-				writeProblem(w, r, problemFromError(s.Log, err))
+				writeProblem(w, r, authProblem(s.Log, err))
 				return
 			}
 			if ok, wait := s.Limiter.Allow(string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan); !ok {
@@ -72,11 +83,21 @@ func writeRateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration
 }
 
 func (s *Server) authenticateTenant(r *http.Request) (*hookd.Principal, error) {
-	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok {
-		return nil, hookd.Errorf(hookd.EUNAUTHORIZED, "The request has no credentials; send an Authorization header.")
+	return s.App.AuthenticateRequest(r.Context(), app.AuthRequest{
+		Authorization: r.Header.Get("Authorization"),
+		SourceIP:      clientIP(r),
+	})
+}
+
+// authProblem is the problem of a failed authentication: the domain
+// error's, with Retry-After when the refusal says when to try again.
+func authProblem(log *slog.Logger, err error) *Problem {
+	p := problemFromError(log, err)
+	if wait, ok := app.RetryAfter(err); ok {
+		secs := int((wait + time.Second - 1) / time.Second)
+		p.headers = http.Header{"Retry-After": {strconv.Itoa(max(1, secs))}}
 	}
-	return s.App.Authenticate(r.Context(), scheme, cred)
+	return p
 }
 
 func (s *Server) authenticateOperator(r *http.Request) (*hookd.Principal, error) {

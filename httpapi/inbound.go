@@ -75,6 +75,11 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 		}
 		if err != nil {
 			switch {
+			case res.Status == http.StatusServiceUnavailable && res.RetryAfter > 0:
+				p := inboundProblem(s.Log, err)
+				p.headers = http.Header{"Retry-After": {strconv.Itoa(max(1, int((res.RetryAfter+time.Second-1)/time.Second)))}}
+				writeProblem(w, r, p)
+				return
 			case res.Status != http.StatusTooManyRequests:
 			case res.RetryAfter > 0:
 				writeInboundRefused(w, r, res.RetryAfter, err)

@@ -132,7 +132,7 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 		"400": {Description: "Bad request (RFC 6749 §5.2)", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
 		"401": {Description: "Client authentication failed", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
 		"403": {Description: "The tenant's API is disabled or not in its plan", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
-		"429": {Description: "Too many requests for this client", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
+		"429": {Description: "Too many requests for this client, or too many failed client authentications from this address", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *tokenInput) (*tokenOutput, error) {
 		form, err := url.ParseQuery(string(in.RawBody))
@@ -147,22 +147,28 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 		}
 		id, sec, ok := clientCredentials(in.Authorization, form)
 		if !ok {
-			return nil, &oauthError{Code: "invalid_client", Description: "Client authentication failed.", status: http.StatusUnauthorized,
-				headers: http.Header{"Www-Authenticate": {`Basic realm="hookd"`}}}
+			return nil, errInvalidClient()
 		}
-		if limiter != nil {
+		// The client is authenticated before its budget is counted, so that
+		// requests with a wrong secret never use it up; those are limited
+		// per source address instead.
+		_, err = a.AuthenticateOAuthClient(ctx, id, sec, sourceIP(ctx))
+		if err == nil && limiter != nil {
 			if ok, wait := limiter.Allow("oauth_client:"+id, ""); !ok {
-				secs := int((wait + time.Second - 1) / time.Second)
-				return nil, &oauthError{Code: "access_denied", Description: "Too many requests for this client.", status: http.StatusTooManyRequests,
-					headers: http.Header{"Retry-After": {itoa(secs)}}}
+				return nil, oauthRateLimited("Too many requests for this client.", wait)
 			}
 		}
-		tok, err := a.IssueOAuthToken(ctx, id, sec)
+		var tok app.IssuedToken
+		if err == nil {
+			tok, err = a.IssueOAuthToken(ctx, id, sec)
+		}
 		switch hookd.ErrorCode(err) {
 		case "":
 		case hookd.EUNAUTHORIZED:
-			return nil, &oauthError{Code: "invalid_client", Description: "Client authentication failed.", status: http.StatusUnauthorized,
-				headers: http.Header{"Www-Authenticate": {`Basic realm="hookd"`}}}
+			return nil, errInvalidClient()
+		case hookd.ERATELIMITED:
+			wait, _ := app.RetryAfter(err)
+			return nil, oauthRateLimited(hookd.ErrorMessage(err), wait)
 		case hookd.EAPIDISABLED, hookd.EPLANFORBIDDEN:
 			return nil, &oauthError{Code: "access_denied", Description: hookd.ErrorMessage(err), status: http.StatusForbidden}
 		default:
@@ -174,6 +180,17 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 	})
 	// huma describes a raw body as a binary string: describe the form's fields.
 	op.RequestBody.Content["application/x-www-form-urlencoded"] = form
+}
+
+func errInvalidClient() error {
+	return &oauthError{Code: "invalid_client", Description: "Client authentication failed.", status: http.StatusUnauthorized,
+		headers: http.Header{"Www-Authenticate": {`Basic realm="hookd"`}}}
+}
+
+func oauthRateLimited(description string, wait time.Duration) error {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	return &oauthError{Code: "access_denied", Description: description, status: http.StatusTooManyRequests,
+		headers: http.Header{"Retry-After": {itoa(secs)}}}
 }
 
 // clientCredentials reads the client's ID and secret from HTTP Basic (RFC

@@ -27,8 +27,8 @@ type serviceAccountOutput struct{ Body ServiceAccount }
 
 type createServiceAccountInput struct {
 	Body struct {
-		Email    string `json:"email" example:"hr-sync@acme.example" doc:"Unique on this hookd instance; the Basic auth user name."`
-		Password string `json:"password" example:"a-long-random-password" doc:"At least 12 characters; stored as an argon2id hash."`
+		Email    string `json:"email" example:"hr-sync@acme.example" doc:"Unique within the tenant; the Basic auth user name."`
+		Password string `json:"password" example:"a-long-random-password" doc:"At least 12 characters, not one character or a short sequence repeated, not a run such as 123456789012, not containing the email, not one of the most common passwords; stored as an argon2id hash."`
 	}
 }
 

@@ -70,12 +70,10 @@ func TestServiceAccounts(t *testing.T) {
 			}
 		}
 
-		// A duplicate email, in any case and from any tenant: 409.
+		// A duplicate email in the tenant, in any case: 409. (Another
+		// tenant may use it: see TestServiceAccountEmailDoesNotRevealOtherTenants.)
 		wantProblem(t, e.do("POST", "/api/v1/service-accounts", tokenAuth(key),
-			map[string]string{"email": "hr-sync@acme.example", "password": "another-long-password"}), http.StatusConflict, httpapi.TypeConflict)
-		keyB := e.tenantWithAPI("beta")
-		wantProblem(t, e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB),
-			map[string]string{"email": "HR-SYNC@acme.example", "password": "another-long-password"}), http.StatusConflict, httpapi.TypeConflict)
+			map[string]string{"email": "HR-Sync@acme.example", "password": "another-long-password"}), http.StatusConflict, httpapi.TypeConflict)
 
 		// A short password, a bad email: 422 listing each field.
 		r = e.do("POST", "/api/v1/service-accounts", tokenAuth(key), map[string]string{"email": "ok@acme.example", "password": "short"})
@@ -99,5 +97,66 @@ func TestServiceAccounts(t *testing.T) {
 		e.createServiceAccount(tokenAuth(key), "hr-sync@acme.example", "a-brand-new-password")
 		wantProblem(t, e.do("GET", "/api/v1/tenant", basicAuth(sa.Email, pw), nil), http.StatusUnauthorized, httpapi.TypeUnauthorized)
 		e.whoAmI(basicAuth(sa.Email, "a-brand-new-password"))
+	})
+}
+
+// TestServiceAccountEmailDoesNotRevealOtherTenants checks that creating a
+// service account answers the same whether or not another tenant uses
+// the email, that each tenant's account then authenticates (on /api/v1 and
+// on its own /hooks/{tenant}), that one tenant's password never opens the
+// other's hooks, and that a failed Basic attempt costs the same number of
+// password checks however many tenants use the email, so its time tells
+// nothing either.
+func TestServiceAccountEmailDoesNotRevealOtherTenants(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		keyA, keyB := e.tenantWithAPI("acme"), e.tenantWithAPI("beta")
+		const email, pwA, pwB = "hr-sync@shared.example", "acme-horse-battery", "beta-horse-battery"
+
+		checksOfFailure := func(email string) int64 {
+			t.Helper()
+			before := e.app.PasswordHashing().Checks
+			wantProblem(t, e.do("GET", "/api/v1/tenant", basicAuth(email, "wrong-password-guess"), nil), http.StatusUnauthorized, httpapi.TypeUnauthorized)
+			return e.app.PasswordHashing().Checks - before
+		}
+		unused := checksOfFailure(email)
+
+		a := e.createServiceAccount(tokenAuth(keyA), email, pwA)
+		oneTenant := checksOfFailure(email)
+
+		// Beta's creation succeeds as if the email were new.
+		fresh := e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB), map[string]string{"email": "fresh@beta.example", "password": pwB})
+		wantStatus(t, fresh, http.StatusCreated)
+		dup := e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB), map[string]string{"email": strings.ToUpper(email), "password": pwB})
+		wantStatus(t, dup, http.StatusCreated)
+		b := decode[serviceAccountBody](t, dup)
+		if b.ID == a.ID || b.Email != email {
+			t.Fatalf("beta's account %+v, acme's %+v", b, a)
+		}
+		twoTenants := checksOfFailure(email)
+		if unused != oneTenant || oneTenant != twoTenants {
+			t.Errorf("password checks of a failed attempt: %d (no tenant), %d (one), %d (two); want the same", unused, oneTenant, twoTenants)
+		}
+
+		// Both authenticate on /api/v1 and on their own hooks.
+		if got := e.whoAmI(basicAuth(email, pwA)); got != "acme" {
+			t.Errorf("acme's password: tenant %q", got)
+		}
+		if got := e.whoAmI(basicAuth(email, pwB)); got != "beta" {
+			t.Errorf("beta's password: tenant %q", got)
+		}
+		wantStatus(t, e.hook("/hooks/acme/helpdesk/createticket", basicAuth(email, pwA), refGenericTicket), http.StatusCreated)
+		wantStatus(t, e.hook("/hooks/beta/helpdesk/createticket", basicAuth(email, pwB), refGenericTicket), http.StatusCreated)
+		// One tenant's password does not open the other's hooks.
+		wantProblem(t, e.hook("/hooks/beta/helpdesk/createticket", basicAuth(email, pwA), refGenericTicket), http.StatusUnauthorized, httpapi.TypeUnauthorized)
+		wantProblem(t, e.hook("/hooks/acme/helpdesk/createticket", basicAuth(email, pwB), refGenericTicket), http.StatusUnauthorized, httpapi.TypeUnauthorized)
+
+		// Each tenant sees only its own account.
+		for _, c := range []struct{ key, id string }{{keyA, a.ID}, {keyB, b.ID}} {
+			r := e.do("GET", "/api/v1/service-accounts?q=shared", tokenAuth(c.key), nil)
+			wantStatus(t, r, http.StatusOK)
+			if l := decode[listBody[serviceAccountBody]](t, r); len(l.Data) != 1 || l.Data[0].ID != c.id {
+				t.Errorf("list: %s, want only %s", r.Body, c.id)
+			}
+		}
 	})
 }

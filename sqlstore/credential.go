@@ -164,8 +164,8 @@ func scanServiceAccount(sc scanner, extra ...any) (*hookd.ServiceAccount, error)
 }
 
 // CreateServiceAccount stores a; its times are rounded down to microseconds
-// in UTC, as stored. Returns ECONFLICT if its email is taken on this
-// instance, and ENOTFOUND if its tenant does not exist.
+// in UTC, as stored. Returns ECONFLICT if its tenant has an account with its
+// email already, and ENOTFOUND if its tenant does not exist.
 func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccount) error {
 	_, err := s.exec(ctx, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
 		a.ID, a.TenantID, a.Email, a.PasswordHash, s.d.time(a.CreatedAt), s.d.nullTime(a.LastUsedAt))
@@ -177,15 +177,15 @@ func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccoun
 	return nil
 }
 
-// ServiceAccountByEmail returns the account with the given email. Returns
-// ENOTFOUND if none.
-func (s *Store) ServiceAccountByEmail(ctx context.Context, email string) (*hookd.ServiceAccount, error) {
-	row := s.queryRowRead(ctx, s.d.rebind("SELECT "+serviceAccountColumns+" FROM service_accounts WHERE email = ?"), email)
-	a, err := scanServiceAccount(row)
-	if err != nil {
-		return nil, interpretError(err, "service account by email", "service account")
+// ServiceAccountsByEmail returns up to limit accounts with the given email,
+// of tenantID or, when it is "", of any tenant, the oldest first.
+func (s *Store) ServiceAccountsByEmail(ctx context.Context, tenantID, email string, limit int) ([]*hookd.ServiceAccount, error) {
+	q, args := "SELECT "+serviceAccountColumns+" FROM service_accounts WHERE email = ?", []any{email}
+	if tenantID != "" {
+		q, args = q+" AND tenant_id = ?", append(args, tenantID)
 	}
-	return a, nil
+	q, args = q+" ORDER BY created_at, id LIMIT ?", append(args, limit)
+	return queryAll(ctx, s.queryRead, scanServiceAccount, "service accounts by email", "service account", s.d.rebind(q), args...)
 }
 
 // ServiceAccount returns a service account of the tenant. Returns ENOTFOUND

@@ -30,7 +30,7 @@ var uniqueConstraints = []struct {
 	{"access_tokens_pkey", "access_tokens.id", "An access token with this ID already exists."},
 	{"access_tokens_hash_key", "access_tokens.hash", "An access token with this hash already exists."},
 	{"service_accounts_pkey", "service_accounts.id", "A service account with this ID already exists."},
-	{"service_accounts_email_key", "service_accounts.email", "A service account with this email already exists."},
+	{"service_accounts_tenant_email_key", "service_accounts.tenant_id, service_accounts.email", "A service account with this email already exists in the tenant."},
 	{"oauth_clients_pkey", "oauth_clients.id", "An OAuth client with this ID already exists."},
 	{"settings_pkey", "settings.key", "The setting already exists."},
 	{"event_types_pkey", "event_types.id", "An event type with this ID already exists."},

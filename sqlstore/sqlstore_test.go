@@ -315,7 +315,7 @@ func TestConflictMessages(t *testing.T) {
 		}{
 			{newTenant("a", nil), hookd.ECONFLICT, "A tenant with this slug already exists."},
 			{newTenant("b", []byte("k")), hookd.ECONFLICT, "Another tenant already has this API key."},
-			{acct(), hookd.ECONFLICT, "A service account with this email already exists."},
+			{acct(), hookd.ECONFLICT, "A service account with this email already exists in the tenant."},
 			{s.CreateOAuthClient(ctx, &hookd.OAuthClient{ID: hookd.NewID(hookd.PrefixOAuthClient), TenantID: "ten_missing", SecretHash: []byte("s"), CreatedAt: time.Now()}),
 				hookd.ENOTFOUND, "The tenant or OAuth client the OAuth client belongs to was not found."},
 		} {

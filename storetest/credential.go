@@ -279,9 +279,9 @@ var serviceAccountTests = []storeTest{
 		got, err := s.ServiceAccount(ctx, tn.ID, want.ID)
 		must(t, err)
 		wantEqual(t, "ServiceAccount", got, want)
-		got, err = s.ServiceAccountByEmail(ctx, "robot@a.example")
+		byEmail, err := s.ServiceAccountsByEmail(ctx, "", "robot@a.example", 3)
 		must(t, err)
-		wantEqual(t, "ServiceAccountByEmail", got, want)
+		wantEqual(t, "ServiceAccountsByEmail", byEmail, []*hookd.ServiceAccount{want})
 
 		used := &hookd.ServiceAccount{
 			ID: hookd.NewID(hookd.PrefixServiceAccount), TenantID: tn.ID, Email: "used@a.example",
@@ -292,11 +292,33 @@ var serviceAccountTests = []storeTest{
 		must(t, err)
 		wantEqual(t, "ServiceAccount with LastUsedAt", got, used)
 	}},
-	{"DuplicateEmailAcrossTenants", func(t *testing.T, s hookd.Store) {
-		a, b := newTenant(t, s, "a"), newTenant(t, s, "b")
+	{"EmailUniquePerTenant", func(t *testing.T, s hookd.Store) {
+		// An email is unique within a tenant only: another tenant's use of
+		// it must not show.
+		ctx := t.Context()
+		a, b, c := newTenant(t, s, "a"), newTenant(t, s, "b"), newTenant(t, s, "c")
 		newServiceAccount(t, s, a, "bot@example.com")
-		dup := &hookd.ServiceAccount{ID: hookd.NewID(hookd.PrefixServiceAccount), TenantID: b.ID, Email: "bot@example.com", PasswordHash: "x", CreatedAt: t0}
-		wantCode(t, s.CreateServiceAccount(t.Context(), dup), hookd.ECONFLICT)
+		dup := &hookd.ServiceAccount{ID: hookd.NewID(hookd.PrefixServiceAccount), TenantID: a.ID, Email: "bot@example.com", PasswordHash: "x", CreatedAt: t0}
+		wantCode(t, s.CreateServiceAccount(ctx, dup), hookd.ECONFLICT)
+		// Created out of order: the oldest comes first whatever the order
+		// of insertion.
+		inC := &hookd.ServiceAccount{ID: hookd.NewID(hookd.PrefixServiceAccount), TenantID: c.ID, Email: "bot@example.com", PasswordHash: "c", CreatedAt: at(-time.Hour)}
+		must(t, s.CreateServiceAccount(ctx, inC))
+		inB := &hookd.ServiceAccount{ID: hookd.NewID(hookd.PrefixServiceAccount), TenantID: b.ID, Email: "bot@example.com", PasswordHash: "b", CreatedAt: at(time.Hour)}
+		must(t, s.CreateServiceAccount(ctx, inB))
+		all, err := s.ServiceAccountsByEmail(ctx, "", "bot@example.com", 10)
+		must(t, err)
+		if len(all) != 3 || all[0].ID != inC.ID || all[1].TenantID != a.ID || all[2].ID != inB.ID {
+			t.Fatalf("accounts by email: %v, want c's, a's, b's", all)
+		}
+		two, err := s.ServiceAccountsByEmail(ctx, "", "bot@example.com", 2)
+		must(t, err)
+		if len(two) != 2 || two[0].ID != inC.ID {
+			t.Fatalf("limit 2: %v", two)
+		}
+		inTenant, err := s.ServiceAccountsByEmail(ctx, b.ID, "bot@example.com", 10)
+		must(t, err)
+		wantEqual(t, "accounts by email in tenant b", inTenant, []*hookd.ServiceAccount{inB})
 	}},
 	{"Isolation", func(t *testing.T, s hookd.Store) {
 		ctx := t.Context()
@@ -319,8 +341,11 @@ var serviceAccountTests = []storeTest{
 		missing := hookd.NewID(hookd.PrefixServiceAccount)
 		_, err := s.ServiceAccount(ctx, tn.ID, missing)
 		wantCode(t, err, hookd.ENOTFOUND)
-		_, err = s.ServiceAccountByEmail(ctx, "nobody@example.com")
-		wantCode(t, err, hookd.ENOTFOUND)
+		none, err := s.ServiceAccountsByEmail(ctx, "", "nobody@example.com", 3)
+		must(t, err)
+		if len(none) != 0 {
+			t.Errorf("accounts of an unknown email: %v", none)
+		}
 		wantCode(t, s.DeleteServiceAccount(ctx, tn.ID, missing), hookd.ENOTFOUND)
 	}},
 	{"Delete", func(t *testing.T, s hookd.Store) {
@@ -328,8 +353,9 @@ var serviceAccountTests = []storeTest{
 		tn := newTenant(t, s, "a")
 		acct := newServiceAccount(t, s, tn, "bot@a.example")
 		must(t, s.DeleteServiceAccount(ctx, tn.ID, acct.ID))
-		_, err := s.ServiceAccountByEmail(ctx, "bot@a.example")
-		wantCode(t, err, hookd.ENOTFOUND)
+		if gone, err := s.ServiceAccountsByEmail(ctx, tn.ID, "bot@a.example", 3); err != nil || len(gone) != 0 {
+			t.Errorf("accounts by email after delete: %v, %v", gone, err)
+		}
 		wantCode(t, s.DeleteServiceAccount(ctx, tn.ID, acct.ID), hookd.ENOTFOUND)
 		// The email is free again.
 		newServiceAccount(t, s, tn, "bot@a.example")

@@ -33,6 +33,7 @@ type ServeCmd struct {
 	InboundLimitFlags
 	Concurrency   int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
+	HashConc      int           `name:"password-hash-concurrency" env:"HOOKD_PASSWORD_HASH_CONCURRENCY" default:"0" help:"Most argon2id password checks (console sign-ins, HTTP Basic) running at once, each taking 64 MiB; others wait up to 1 s, then get 503 (0: half the CPUs, at least 1)."`
 	MinFreeDisk   uint64        `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
 	DeliveryLease time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
@@ -53,6 +54,10 @@ func (c *ServeCmd) Run(env *Env) error {
 	store.MinFreeBytes = c.MinFreeDisk << 20
 	a.OAuthTokenTTL = c.OAuthTokenTTL
 	a.InboundLimits = c.inboundLimits()
+	if c.HashConc < 0 {
+		return fmt.Errorf("--password-hash-concurrency: %d is negative", c.HashConc)
+	}
+	a.PasswordHashConcurrency = c.HashConc
 
 	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
 	if err != nil {
