@@ -18,6 +18,10 @@ const (
 	EINTERNAL      = "internal"       // a fault of ours (500)
 )
 
+// EINSUFFICIENTSCOPE: the caller's credential lacks a scope the operation
+// needs (403).
+const EINSUFFICIENTSCOPE = "insufficient_scope"
+
 // Error is a domain error: a code for machines and a message that is safe to
 // show the caller. Internal details go in the wrapped error, never the message.
 type Error struct {
