@@ -96,6 +96,9 @@ func (a *App) receive(ctx context.Context, req InboundRequest, tenant *hookd.Ten
 	if tenant == nil || p.TenantID != tenant.ID {
 		return nil, hookd.Errorf(hookd.EUNAUTHORIZED, "The credentials are not valid for this tenant.")
 	}
+	if !p.Has(hookd.ScopeInbound) {
+		return nil, hookd.InsufficientScope("call inbound webhooks", hookd.ScopeInbound)
+	}
 	if req.Allow != nil {
 		if err := req.Allow(p); err != nil {
 			return nil, err

@@ -3,8 +3,10 @@ package console
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
 )
 
 func init() {
@@ -16,9 +18,10 @@ func init() {
 type accessTokensPage struct {
 	List   listView
 	Tokens []*hookd.AccessToken
-	// Create opens the create dialog; Name and Error refill it.
+	// Create opens the create dialog; Name, Scopes and Error refill it.
 	Create bool
 	Name   string
+	Scopes []scopeChoice
 	Error  string
 	// Created is the token just made, shown once with Token, its plaintext.
 	Created *hookd.AccessToken
@@ -29,9 +32,45 @@ type accessTokensPage struct {
 	RenameError    string
 }
 
+// scopeChoice is a scope's checkbox in a create form.
+type scopeChoice struct {
+	Scope       hookd.Scope
+	Description string
+	Checked     bool
+}
+
+// scopeDescriptions say what each scope allows, in the order of the form.
+var scopeDescriptions = []struct {
+	Scope       hookd.Scope
+	Description string
+}{
+	{hookd.ScopeRead, "read everything except secrets"},
+	{hookd.ScopeWebhooks, "change event types, endpoints and settings; publish events; resend deliveries"},
+	{hookd.ScopeDirectory, "change users, organizations, tickets and provisioning destinations; replay inbound calls"},
+	{hookd.ScopeInbound, "call the inbound webhooks"},
+	{hookd.ScopeCredentials, "reveal the API key; manage tokens, clients and service accounts; reveal secrets"},
+}
+
+// scopeChoices returns the checkboxes with checked ticked.
+func scopeChoices(checked hookd.Scopes) []scopeChoice {
+	out := make([]scopeChoice, len(scopeDescriptions))
+	for i, d := range scopeDescriptions {
+		out[i] = scopeChoice{Scope: d.Scope, Description: d.Description, Checked: checked.Has(d.Scope)}
+	}
+	return out
+}
+
+// tenantAdmin is the signed-in tenant user as a principal: console users
+// administer their tenant, so they have every scope.
+func tenantAdmin(v *visit) *hookd.Principal {
+	t := v.Tenant()
+	return &hookd.Principal{Kind: hookd.CredentialConsoleUser, TenantID: t.ID, Tenant: t, CredentialID: v.ID.User.ID, Scopes: hookd.AllScopes()}
+}
+
 func (s *Server) accessTokens(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
 	return s.renderAccessTokens(w, r, v, http.StatusOK, accessTokensPage{
+		Scopes: scopeChoices(hookd.DefaultTokenScopes()),
 		Create: q.Has("create"),
 		Rename: q.Get("rename"),
 		Revoke: q.Get("revoke"),
@@ -54,14 +93,19 @@ func (s *Server) renderAccessTokens(w http.ResponseWriter, r *http.Request, v *v
 // the only time it is shown; nothing keeps it for a redirect.
 func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {
 	name := r.PostForm.Get("name")
-	t, token, err := s.App.CreateAccessToken(r.Context(), v.Tenant().ID, name)
+	scopes := r.PostForm["scope"]
+	if scopes == nil {
+		scopes = []string{} // none ticked: refused, not the default
+	}
+	t, token, err := s.App.CreateAccessToken(r.Context(), tenantAdmin(v), app.NewAccessToken{Name: name, Scopes: scopes})
 	if err != nil {
 		if msg, ok := invalid(err); ok {
-			return s.renderAccessTokens(w, r, v, http.StatusUnprocessableEntity, accessTokensPage{Create: true, Name: name, Error: msg})
+			return s.renderAccessTokens(w, r, v, http.StatusUnprocessableEntity, accessTokensPage{Create: true, Name: name,
+				Scopes: scopeChoices(hookd.ParseScopes(strings.Join(scopes, " "))), Error: msg})
 		}
 		return err
 	}
-	return s.renderAccessTokens(w, r, v, http.StatusCreated, accessTokensPage{Created: t, Token: token})
+	return s.renderAccessTokens(w, r, v, http.StatusCreated, accessTokensPage{Created: t, Token: token, Scopes: scopeChoices(hookd.DefaultTokenScopes())})
 }
 
 func (s *Server) renameAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {

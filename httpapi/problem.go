@@ -38,6 +38,10 @@ const (
 	TypeInternal        = ProblemTypeBase + "internal"
 )
 
+// TypeInsufficientScope is the problem type of a credential that lacks a
+// scope the operation needs; the detail names the scope.
+const TypeInsufficientScope = ProblemTypeBase + "insufficient-scope"
+
 // Problem is an RFC 9457 problem document, the body of every error answer.
 type Problem struct {
 	Type     string         `json:"type" doc:"A URI naming the kind of error; stable, for machines" example:"urn:hookd:problem:validation-failed"`
@@ -106,6 +110,8 @@ func problemFromError(log *slog.Logger, err error) *Problem {
 		status, typ = http.StatusForbidden, TypeAPIDisabled
 	case hookd.EPLANFORBIDDEN:
 		status, typ = http.StatusForbidden, TypePlanForbidden
+	case hookd.EINSUFFICIENTSCOPE:
+		status, typ = http.StatusForbidden, TypeInsufficientScope
 	case hookd.ERATELIMITED:
 		status, typ = http.StatusTooManyRequests, TypeRateLimited
 	default:

@@ -96,7 +96,7 @@ func newAPI(mux *http.ServeMux) huma.API {
 		securityOAuth: {
 			Type:        "oauth2",
 			Description: "OAuth2 client credentials (RFC 6749 §4.4): exchange a client ID and secret for a short-lived bearer token.",
-			Flows:       &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth/token", Scopes: map[string]string{}}},
+			Flows:       &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth/token", Scopes: scopeDescriptions}},
 		},
 		securityOperator: {
 			Type: "http", Scheme: "bearer",
