@@ -216,7 +216,7 @@ func TestCredentialCannotMintMorePowerfulCredential(t *testing.T) {
 		wantProblem(t, e.do("POST", "/api/v1/access-tokens", auth, map[string]any{"name": "x", "expires_at": later}),
 			http.StatusForbidden, httpapi.TypeForbidden)
 		sooner := e.clock.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
-		r = e.do("POST", "/api/v1/access-tokens", auth, map[string]any{"name": "short", "expires_at": sooner})
+		r = e.do("POST", "/api/v1/access-tokens", auth, map[string]any{"name": "short", "expires_at": sooner, "scopes": []string{"read", "credentials"}})
 		wantStatus(t, r, http.StatusCreated)
 		if got := decode[scopedToken](t, r).ExpiresAt; got == nil || !got.Equal(sooner) {
 			t.Errorf("token asked to expire at %v expires at %v", sooner, got)
