@@ -122,6 +122,16 @@ token or an OAuth2 token), ` + "`Basic <email:password>`" + ` (a service account
 ` + "`/api/v1/admin`" + `, ` + "`Bearer <operator token>`" + `. Missing or wrong credentials get 401 with
 ` + "`WWW-Authenticate`" + `; a tenant whose API is disabled gets 403.
 
+**Scopes.** Each operation needs one scope, shown in its security requirements:
+` + "`read`" + ` (every GET except secrets), ` + "`webhooks`" + ` (event types, endpoints, settings,
+publishing, resending), ` + "`directory`" + ` (users, organizations, tickets, provisioning
+destinations, replays), ` + "`inbound`" + ` (calling /hooks/{tenant}/…) and ` + "`credentials`" + ` (the
+API key, access tokens, OAuth clients, service accounts, secrets). The API key has
+every scope; access tokens and OAuth clients have the ` + "`scopes`" + ` they were made with
+(default: all but credentials); service accounts have ` + "`inbound`" + ` unless made with more.
+A credential lacking the scope gets 403 ` + "`urn:hookd:problem:insufficient-scope`" + `. A
+credential grants only scopes it has, and never a longer life than its own.
+
 **Rate limit.** Each credential may make 5 requests per second (the operator may
 change this per plan). The next request gets 429 with ` + "`Retry-After: 30`" + ` and the
 credential stays limited for 30 seconds.
@@ -143,6 +153,5 @@ const (
 )
 
 var (
-	tenantSecurity   = []map[string][]string{{securityAPIKey: {}}, {securityBearer: {}}, {securityBasic: {}}, {securityOAuth: {}}}
 	operatorSecurity = []map[string][]string{{securityOperator: {}}}
 )

@@ -28,7 +28,7 @@ type serviceAccountOutput struct{ Body ServiceAccount }
 
 type createServiceAccountInput struct {
 	Body struct {
-		Email    string `json:"email" example:"hr-sync@acme.example" doc:"Unique on this hookd instance; the Basic auth user name."`
+		Email    string   `json:"email" example:"hr-sync@acme.example" doc:"Unique on this hookd instance; the Basic auth user name."`
 		Password string   `json:"password" example:"a-long-random-password" doc:"At least 12 characters; stored as an argon2id hash."`
 		Scopes   []string `json:"scopes,omitempty" enum:"read,webhooks,directory,inbound,credentials" example:"inbound" doc:"What the account may do. Default: inbound only (calling /hooks). You can grant only scopes your credential has."`
 	}
