@@ -12,6 +12,7 @@ import (
 func init() {
 	notices["token-renamed"] = "The token was renamed."
 	notices["token-revoked"] = "The token was revoked: it no longer works."
+	notices["client-deleted"] = "The application was deleted: its secret and tokens no longer work."
 }
 
 // accessTokensPage is the data of the access tokens page.
@@ -30,6 +31,20 @@ type accessTokensPage struct {
 	// RenameError says why a rename was refused.
 	Rename, Revoke string
 	RenameError    string
+
+	// Clients are the tenant's OAuth2 applications (the first 100 by
+	// name). CreateClient opens their create dialog; ClientName,
+	// ClientScopes and ClientError refill it. CreatedClient is the one just
+	// made, shown once with ClientSecret. DeleteClient opens the delete
+	// dialog of the client with that ID.
+	Clients       []*hookd.OAuthClient
+	CreateClient  bool
+	ClientName    string
+	ClientScopes  []scopeChoice
+	ClientError   string
+	CreatedClient *hookd.OAuthClient
+	ClientSecret  string
+	DeleteClient  string
 }
 
 // scopeChoice is a scope's checkbox in a create form.
@@ -70,10 +85,13 @@ func tenantAdmin(v *visit) *hookd.Principal {
 func (s *Server) accessTokens(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
 	return s.renderAccessTokens(w, r, v, http.StatusOK, accessTokensPage{
-		Scopes: scopeChoices(hookd.DefaultTokenScopes()),
-		Create: q.Has("create"),
-		Rename: q.Get("rename"),
-		Revoke: q.Get("revoke"),
+		Scopes:       scopeChoices(hookd.DefaultTokenScopes()),
+		ClientScopes: scopeChoices(hookd.DefaultTokenScopes()),
+		CreateClient: q.Has("create-client"),
+		DeleteClient: q.Get("delete-client"),
+		Create:       q.Has("create"),
+		Rename:       q.Get("rename"),
+		Revoke:       q.Get("revoke"),
 	})
 }
 
@@ -86,17 +104,24 @@ func (s *Server) renderAccessTokens(w http.ResponseWriter, r *http.Request, v *v
 	}
 	lv.Next = page.NextCursor
 	p.List, p.Tokens = lv, page.Items
+	clients, err := s.App.ListOAuthClients(r.Context(), v.Tenant().ID, hookd.ListParams{Limit: 100, Sort: "name"})
+	if err != nil {
+		return err
+	}
+	p.Clients = clients.Items
+	if p.Scopes == nil {
+		p.Scopes = scopeChoices(hookd.DefaultTokenScopes())
+	}
+	if p.ClientScopes == nil {
+		p.ClientScopes = scopeChoices(hookd.DefaultTokenScopes())
+	}
 	return s.render(w, r, v, status, "accesstokens", "Access tokens", p)
 }
 
 // createAccessToken makes a token and answers with the page showing it,
 // the only time it is shown; nothing keeps it for a redirect.
 func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {
-	name := r.PostForm.Get("name")
-	scopes := r.PostForm["scope"]
-	if scopes == nil {
-		scopes = []string{} // none ticked: refused, not the default
-	}
+	name, scopes := r.PostForm.Get("name"), ticked(r)
 	t, token, err := s.App.CreateAccessToken(r.Context(), tenantAdmin(v), app.NewAccessToken{Name: name, Scopes: scopes})
 	if err != nil {
 		if msg, ok := invalid(err); ok {
@@ -105,7 +130,39 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, v *vi
 		}
 		return err
 	}
-	return s.renderAccessTokens(w, r, v, http.StatusCreated, accessTokensPage{Created: t, Token: token, Scopes: scopeChoices(hookd.DefaultTokenScopes())})
+	return s.renderAccessTokens(w, r, v, http.StatusCreated, accessTokensPage{Created: t, Token: token})
+}
+
+// ticked returns the scopes ticked in a form: none is an empty list,
+// which the app refuses, rather than nil, which would mean the default.
+func ticked(r *http.Request) []string {
+	if scopes := r.PostForm["scope"]; scopes != nil {
+		return scopes
+	}
+	return []string{}
+}
+
+// createOAuthClient registers an application and answers with the page
+// showing its secret, the only time it is shown.
+func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request, v *visit) error {
+	name, scopes := r.PostForm.Get("name"), ticked(r)
+	c, sec, err := s.App.CreateOAuthClient(r.Context(), tenantAdmin(v), name, scopes)
+	if err != nil {
+		if msg, ok := invalid(err); ok {
+			return s.renderAccessTokens(w, r, v, http.StatusUnprocessableEntity, accessTokensPage{CreateClient: true, ClientName: name,
+				ClientScopes: scopeChoices(hookd.ParseScopes(strings.Join(scopes, " "))), ClientError: msg})
+		}
+		return err
+	}
+	return s.renderAccessTokens(w, r, v, http.StatusCreated, accessTokensPage{CreatedClient: c, ClientSecret: sec})
+}
+
+func (s *Server) deleteOAuthClient(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := s.App.DeleteOAuthClient(r.Context(), v.Tenant().ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	redirect(w, r, "/access-tokens", "client-deleted")
+	return nil
 }
 
 func (s *Server) renameAccessToken(w http.ResponseWriter, r *http.Request, v *visit) error {

@@ -179,3 +179,56 @@ func TestAccessTokenFormGrantsTheScopesTicked(t *testing.T) {
 		wantContains(t, "unknown scope", p, "unknown scope")
 	})
 }
+
+var newClientSecret = regexp.MustCompile(`id="new-client-secret" tabindex="0"><span class="plain">(hkd_cs_[0-9A-Za-z]+)</span>`)
+
+// TestOAuthClientFormGrantsTheScopesTicked registers an OAuth2 application
+// through the console with the scopes ticked, lists it with its scopes and
+// deletes it.
+func TestOAuthClientFormGrantsTheScopesTicked(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		if _, err := h.app.SetAPIEnabled(ctx, "acme", true); err != nil {
+			t.Fatal(err)
+		}
+		b := h.browser()
+		b.signIn()
+
+		p := b.get("/access-tokens?create-client")
+		wantContains(t, "form", p, `id="create-client-dialog" aria-labelledby="create-client-title" data-modal open>`,
+			`<input type="checkbox" name="scope" value="credentials">`, "No OAuth2 applications yet.")
+		p = b.post("/oauth-clients", url.Values{"name": {"Reporting"}})
+		wantStatus(t, "none ticked", p, http.StatusUnprocessableEntity)
+		wantContains(t, "none ticked", p, "must name at least one scope")
+
+		p = b.post("/oauth-clients", url.Values{"name": {"Reporting"}, "scope": {"read", "directory"}})
+		wantStatus(t, "register", p, http.StatusCreated)
+		m := newClientSecret.FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("the answer does not show the secret:\n%s", p.body)
+		}
+		clients, err := h.app.ListOAuthClients(ctx, h.tenant.ID, hookd.ListParams{})
+		if err != nil || len(clients.Items) != 1 {
+			t.Fatalf("clients: %v, %v", clients.Items, err)
+		}
+		c := clients.Items[0]
+		tok, err := h.app.IssueOAuthToken(ctx, c.ID, m[1], "")
+		if err != nil {
+			t.Fatalf("the secret shown does not work: %v", err)
+		}
+		if got := tok.Scopes.String(); got != "read directory" {
+			t.Errorf("token scopes = %q, want the ticked read directory", got)
+		}
+		p = b.get("/access-tokens")
+		wantContains(t, "list", p, c.ID, `<td data-label="Scopes" class="client-scopes"><code>read</code> <code>directory</code></td>`)
+		wantNotContains(t, "list", p, m[1])
+
+		p = b.post("/oauth-clients/"+c.ID+"/delete", nil)
+		wantStatus(t, "delete", p, http.StatusSeeOther)
+		if _, err := h.app.IssueOAuthToken(ctx, c.ID, m[1], ""); hookd.ErrorCode(err) != hookd.EUNAUTHORIZED {
+			t.Errorf("deleted client: %v, want EUNAUTHORIZED", err)
+		}
+		wantStatus(t, "delete again", b.post("/oauth-clients/"+c.ID+"/delete", nil), http.StatusNotFound)
+	})
+}
