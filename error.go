@@ -25,18 +25,19 @@ const (
 // httpStatuses is the one table from error code to HTTP status; every
 // adapter (API, console, inbound webhooks and their log) answers by it.
 var httpStatuses = map[string]int{
-	EMALFORMED:     http.StatusBadRequest,
-	EINVALID:       http.StatusUnprocessableEntity,
-	ENOTFOUND:      http.StatusNotFound,
-	ECONFLICT:      http.StatusConflict,
-	EUNAUTHORIZED:  http.StatusUnauthorized,
-	EFORBIDDEN:     http.StatusForbidden,
-	EAPIDISABLED:   http.StatusForbidden,
-	EPLANFORBIDDEN: http.StatusForbidden,
-	ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	ERATELIMITED:   http.StatusTooManyRequests,
-	EINTERNAL:      http.StatusInternalServerError,
-	EUNAVAILABLE:   http.StatusServiceUnavailable,
+	EMALFORMED:         http.StatusBadRequest,
+	EINVALID:           http.StatusUnprocessableEntity,
+	ENOTFOUND:          http.StatusNotFound,
+	ECONFLICT:          http.StatusConflict,
+	EUNAUTHORIZED:      http.StatusUnauthorized,
+	EFORBIDDEN:         http.StatusForbidden,
+	EAPIDISABLED:       http.StatusForbidden,
+	EPLANFORBIDDEN:     http.StatusForbidden,
+	ETOOLARGE:          http.StatusRequestEntityTooLarge,
+	ERATELIMITED:       http.StatusTooManyRequests,
+	EINTERNAL:          http.StatusInternalServerError,
+	EUNAVAILABLE:       http.StatusServiceUnavailable,
+	EINSUFFICIENTSCOPE: http.StatusForbidden,
 }
 
 // HTTPStatus returns the HTTP status that answers an error with code: 200
@@ -54,12 +55,15 @@ func HTTPStatus(code string) int {
 // ErrorCodes lists every error code, for tests and documentation.
 func ErrorCodes() []string {
 	return []string{EMALFORMED, EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EAPIDISABLED,
-		EPLANFORBIDDEN, ETOOLARGE, ERATELIMITED, EINTERNAL, EUNAVAILABLE}
+		EPLANFORBIDDEN, ETOOLARGE, ERATELIMITED, EINTERNAL, EUNAVAILABLE, EINSUFFICIENTSCOPE}
 }
 
 // RetryAfterUnavailable is how long a client is asked to wait (Retry-After)
 // before trying again after an EUNAVAILABLE error.
 const RetryAfterUnavailable = 10 // seconds
+// EINSUFFICIENTSCOPE: the caller's credential lacks a scope the operation
+// needs (403).
+const EINSUFFICIENTSCOPE = "insufficient_scope"
 
 // Error is a domain error: a code for machines and a message that is safe to
 // show the caller. Internal details go in the wrapped error, never the message.

@@ -109,6 +109,27 @@ func (a *App) RevealAPIKey(ctx context.Context, tenantID string) (string, error)
 	return a.openAPIKey(t)
 }
 
+// RevealAPIKeyTo returns the API key of p's tenant to p, a tenant
+// credential. The key has every scope and never expires, so p must have
+// every scope and never expire itself. Returns the errors of
+// Principal.MayGrant and of RevealAPIKey.
+func (a *App) RevealAPIKeyTo(ctx context.Context, p *hookd.Principal) (string, error) {
+	if err := p.MayGrant(hookd.AllScopes(), nil); err != nil {
+		return "", err
+	}
+	return a.RevealAPIKey(ctx, p.TenantID)
+}
+
+// RegenerateAPIKeyFor replaces the API key of p's tenant, a tenant
+// credential, and returns the new one to p, under the rule of RevealAPIKeyTo.
+// Returns the errors of Principal.MayGrant and of RegenerateAPIKey.
+func (a *App) RegenerateAPIKeyFor(ctx context.Context, p *hookd.Principal) (APIAccess, error) {
+	if err := p.MayGrant(hookd.AllScopes(), nil); err != nil {
+		return APIAccess{}, err
+	}
+	return a.RegenerateAPIKey(ctx, p.TenantID)
+}
+
 // newAPIKey makes a new key for t, sets it on t (not yet saved) and returns
 // the plaintext.
 func (a *App) newAPIKey(t *hookd.Tenant) string {

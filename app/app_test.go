@@ -111,7 +111,7 @@ func TestServiceAccountPasswordCache(t *testing.T) {
 	if _, err := a.SetAPIEnabled(ctx, "acme", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.CreateServiceAccount(ctx, tn.ID, "Bot@Acme.example", "a-long-password"); err != nil {
+	if _, err := a.CreateServiceAccount(ctx, admin(tn), "Bot@Acme.example", "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	basic := func(user, pass string) string { return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)) }

@@ -149,7 +149,8 @@ func (a *App) authenticateAPIKey(ctx context.Context, key string) (*hookd.Princi
 	if t.APIKey == nil || !secret.Equal(t.APIKey.Hash, hash) {
 		return nil, errUnauthorized()
 	}
-	return &hookd.Principal{Kind: hookd.CredentialAPIKey, TenantID: t.ID, Tenant: t, CredentialID: "key:" + hex.EncodeToString(hash[:8])}, nil
+	return &hookd.Principal{Kind: hookd.CredentialAPIKey, TenantID: t.ID, Tenant: t, CredentialID: "key:" + hex.EncodeToString(hash[:8]),
+		Scopes: hookd.AllScopes()}, nil
 }
 
 func (a *App) authenticateBearer(ctx context.Context, token string) (*hookd.Principal, error) {
@@ -179,7 +180,7 @@ func (a *App) authenticateBearer(ctx context.Context, token string) (*hookd.Prin
 		// Tokens of one client share its rate limit.
 		kind, credID = hookd.CredentialOAuthToken, at.OAuthClientID
 	}
-	return &hookd.Principal{Kind: kind, TenantID: t.ID, Tenant: t, CredentialID: credID}, nil
+	return &hookd.Principal{Kind: kind, TenantID: t.ID, Tenant: t, CredentialID: credID, Scopes: at.Scopes, ExpiresAt: at.ExpiresAt}, nil
 }
 
 // MaxServiceAccountCandidates is how many service accounts of different
@@ -279,7 +280,7 @@ func (a *App) servicePrincipal(ctx context.Context, sa *hookd.ServiceAccount) (*
 			a.Log.WarnContext(ctx, "cannot record service account use", "account", sa.ID, "err", err)
 		}
 	}
-	return &hookd.Principal{Kind: hookd.CredentialServiceAccount, TenantID: t.ID, Tenant: t, CredentialID: sa.ID}, nil
+	return &hookd.Principal{Kind: hookd.CredentialServiceAccount, TenantID: t.ID, Tenant: t, CredentialID: sa.ID, Scopes: sa.Scopes}, nil
 }
 
 // passwordMemoKey is the key of a verified password in the memo: a SHA-256

@@ -78,7 +78,7 @@ func TestFailedBasicAttemptsAreThrottled(t *testing.T) {
 	}
 	const pw = "correct-horse-battery"
 	for _, email := range []string{"bot@acme.example", "other@acme.example", "fresh@acme.example", "cached@acme.example"} {
-		if _, err := a.CreateServiceAccount(ctx, tn.ID, email, pw); err != nil {
+		if _, err := a.CreateServiceAccount(ctx, admin(tn), email, pw, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

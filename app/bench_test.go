@@ -31,11 +31,11 @@ func BenchmarkAuthenticate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			_, token, err := a.CreateAccessToken(ctx, tn.ID, "bench")
+			_, token, err := a.CreateAccessToken(ctx, admin(tn), app.NewAccessToken{Name: "bench"})
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := a.CreateServiceAccount(ctx, tn.ID, "bot@acme.example", "a-long-password"); err != nil {
+			if _, err := a.CreateServiceAccount(ctx, admin(tn), "bot@acme.example", "a-long-password", nil); err != nil {
 				b.Fatal(err)
 			}
 			for _, c := range []struct{ name, scheme, cred string }{

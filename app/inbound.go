@@ -103,6 +103,11 @@ func (a *App) ReceiveInbound(ctx context.Context, req InboundRequest) (*InboundR
 	if err == nil && p.Tenant.Slug != req.TenantSlug {
 		err = hookd.Errorf(hookd.EUNAUTHORIZED, "The credentials are not valid for this tenant.")
 	}
+	if err == nil && !p.Has(hookd.ScopeInbound) {
+		// Not allowed to call webhooks: such a call is never replayable
+		// (a replay would apply it with the replaying admin's power).
+		err = hookd.InsufficientScope("call inbound webhooks", hookd.ScopeInbound)
+	}
 	if err != nil {
 		return a.failInbound(ctx, req, call, source, lim, err, now)
 	}

@@ -2,25 +2,39 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/secret"
 )
 
-// CreateOAuthClient registers an application for the OAuth2
+// CreateOAuthClient registers an application of by's tenant for the OAuth2
 // client-credentials grant and returns it with its secret, shown only now.
-func (a *App) CreateOAuthClient(ctx context.Context, tenantID, name string) (*hookd.OAuthClient, string, error) {
+// scopes are the most its tokens may have (nil: hookd.DefaultTokenScopes,
+// as far as by has them). A client never expires, so only a credential that
+// never expires may make one. Returns EINVALID for a bad name or unknown
+// scopes, and the errors of Principal.MayGrant.
+func (a *App) CreateOAuthClient(ctx context.Context, by *hookd.Principal, name string, scopes []string) (*hookd.OAuthClient, string, error) {
 	name, err := validateName("body.name", name)
 	if err != nil {
+		return nil, "", err
+	}
+	granted, err := a.grantedScopes(by, "body.scopes", scopes, hookd.DefaultTokenScopes())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := by.MayGrant(granted, nil); err != nil {
 		return nil, "", err
 	}
 	sec := secret.NewToken(clientSecretPrefix, tokenRandomLength)
 	c := &hookd.OAuthClient{
 		ID:         hookd.NewID(hookd.PrefixOAuthClient),
-		TenantID:   tenantID,
+		TenantID:   by.TenantID,
 		Name:       name,
 		SecretHash: secret.HashToken(sec),
+		Scopes:     granted,
 		CreatedAt:  a.now(),
 	}
 	if err := a.Store.CreateOAuthClient(ctx, c); err != nil {
@@ -49,13 +63,16 @@ func (a *App) DeleteOAuthClient(ctx context.Context, tenantID, id string) error 
 type IssuedToken struct {
 	Token     string
 	ExpiresIn time.Duration
+	Scopes    hookd.Scopes
 }
 
 // IssueOAuthToken checks a client's credentials (RFC 6749 §4.4) and issues a
-// short-lived bearer token. Returns EUNAUTHORIZED for an unknown client or a
-// wrong secret, EAPIDISABLED or EPLANFORBIDDEN when the tenant may not use
-// the API.
-func (a *App) IssueOAuthToken(ctx context.Context, clientID, clientSecret string) (IssuedToken, error) {
+// short-lived bearer token with the scopes requested (space-separated, RFC
+// 6749 §3.3), or the client's when scope is empty. Returns EUNAUTHORIZED for
+// an unknown client or a wrong secret, EINSUFFICIENTSCOPE for a scope the
+// client lacks, EINVALID for one that does not exist, EAPIDISABLED or EPLANFORBIDDEN when
+// the tenant may not use the API.
+func (a *App) IssueOAuthToken(ctx context.Context, clientID, clientSecret, scope string) (IssuedToken, error) {
 	c, err := a.Store.OAuthClient(ctx, "", clientID)
 	if hookd.ErrorCode(err) == hookd.ENOTFOUND {
 		return IssuedToken{}, hookd.Errorf(hookd.EUNAUTHORIZED, "Client authentication failed.")
@@ -72,6 +89,23 @@ func (a *App) IssueOAuthToken(ctx context.Context, clientID, clientSecret string
 	if err := checkAPIAllowed(t); err != nil {
 		return IssuedToken{}, err
 	}
+	scopes := c.Scopes
+	if names := strings.Fields(scope); len(names) > 0 {
+		var unknown []hookd.Scope
+		for _, n := range names {
+			if !hookd.Scope(n).Valid() {
+				unknown = append(unknown, hookd.Scope(n))
+			}
+		}
+		if len(unknown) > 0 {
+			return IssuedToken{}, hookd.Invalid(fmt.Sprintf("There is no scope %q; the scopes are %s.", string(unknown[0]), hookd.AllScopes()),
+				hookd.FieldError{Location: "body.scope", Message: "has an unknown scope"})
+		}
+		scopes = hookd.ParseScopes(scope)
+		if missing := c.Scopes.Missing(scopes); len(missing) > 0 {
+			return IssuedToken{}, hookd.InsufficientScope("grant them to its tokens", missing...)
+		}
+	}
 	token := secret.NewToken(oauthTokenPrefix, tokenRandomLength)
 	now := a.now()
 	exp := now.Add(a.OAuthTokenTTL)
@@ -84,11 +118,12 @@ func (a *App) IssueOAuthToken(ctx context.Context, clientID, clientSecret string
 		CreatedAt:     now,
 		OAuthClientID: c.ID,
 		ExpiresAt:     &exp,
+		Scopes:        scopes,
 	}
 	if err := a.Store.CreateAccessToken(ctx, at); err != nil {
 		return IssuedToken{}, err
 	}
-	return IssuedToken{Token: token, ExpiresIn: a.OAuthTokenTTL}, nil
+	return IssuedToken{Token: token, ExpiresIn: a.OAuthTokenTTL, Scopes: scopes}, nil
 }
 
 // PruneExpiredTokens deletes expired OAuth tokens in batches of 500 until

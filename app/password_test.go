@@ -47,7 +47,7 @@ func TestWeakPasswordsAreRefused(t *testing.T) {
 	}
 	for i, c := range weak {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := a.CreateServiceAccount(ctx, tn.ID, email, c.password)
+			_, err := a.CreateServiceAccount(ctx, admin(tn), email, c.password, nil)
 			checkPasswordRefused(t, err, "body.password", c.want)
 			_, err = a.CreateTenant(ctx, app.CreateTenantInput{
 				Slug: "weak-" + string(rune('a'+i)), AdminEmail: email, AdminPassword: c.password,
@@ -61,12 +61,12 @@ func TestWeakPasswordsAreRefused(t *testing.T) {
 		"zq8-Lm2v-Wp5t-Rk7e",
 		"пароль-который-длинный",
 	} {
-		if _, err := a.CreateServiceAccount(ctx, tn.ID, "bot"+string(rune('a'+i))+"@acme.example", strong); err != nil {
+		if _, err := a.CreateServiceAccount(ctx, admin(tn), "bot"+string(rune('a'+i))+"@acme.example", strong, nil); err != nil {
 			t.Errorf("strong password %q refused: %v", strong, err)
 		}
 	}
 	// The name before the @, with plenty more, is fine.
-	if _, err := a.CreateServiceAccount(ctx, tn.ID, email, "robert.sync-7f3a9c2e1b8d4f60"); err != nil {
+	if _, err := a.CreateServiceAccount(ctx, admin(tn), email, "robert.sync-7f3a9c2e1b8d4f60", nil); err != nil {
 		t.Errorf("the local part with a long random rest refused: %v", err)
 	}
 }

@@ -37,7 +37,7 @@ func TestAccessTokens(t *testing.T) {
 		wantStatus(t, "blank name", p, http.StatusUnprocessableEntity)
 		wantContains(t, "blank name", p, "The name must be 1 to 200 characters", `data-modal open>`)
 
-		p = b.post("/access-tokens", url.Values{"name": {"CI pipeline"}})
+		p = b.post("/access-tokens", url.Values{"name": {"CI pipeline"}, "scope": {"read", "webhooks"}})
 		wantStatus(t, "create", p, http.StatusCreated)
 		m := newTokenValue.FindStringSubmatch(p.body)
 		if m == nil {
@@ -90,7 +90,7 @@ func TestAccessTokenTable(t *testing.T) {
 	ctx := context.Background()
 	h := sqliteHarness(t)
 	for _, name := range []string{"bravo", "alpha", "charlie"} {
-		if _, _, err := h.app.CreateAccessToken(ctx, h.tenant.ID, name); err != nil {
+		if _, _, err := h.app.CreateAccessToken(ctx, admin(h.tenant), app.NewAccessToken{Name: name}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,4 +125,110 @@ func TestAccessTokenTable(t *testing.T) {
 	}
 	wantContains(t, "search keeps the sort", p, `<input type="hidden" name="sort" value="name">`, `value="RAV"`)
 	wantContains(t, "no match", b.get("/access-tokens?q=zulu"), "No token matches “zulu”.")
+}
+
+// admin is a tenant's console user as a principal: every scope.
+func admin(t *hookd.Tenant) *hookd.Principal {
+	return &hookd.Principal{Kind: hookd.CredentialConsoleUser, TenantID: t.ID, Tenant: t, CredentialID: "usr_test", Scopes: hookd.AllScopes()}
+}
+
+// TestAccessTokenFormGrantsTheScopesTicked checks the create form's scope
+// checkboxes: the default ticks every scope but credentials, the token gets
+// exactly the scopes ticked, none ticked is refused, and the list shows
+// each token's scopes.
+func TestAccessTokenFormGrantsTheScopesTicked(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		if _, err := h.app.SetAPIEnabled(ctx, "acme", true); err != nil {
+			t.Fatal(err)
+		}
+		b := h.browser()
+		b.signIn()
+
+		p := b.get("/access-tokens?create")
+		wantContains(t, "form", p,
+			`<input type="checkbox" name="scope" value="read" checked>`,
+			`<input type="checkbox" name="scope" value="webhooks" checked>`,
+			`<input type="checkbox" name="scope" value="directory" checked>`,
+			`<input type="checkbox" name="scope" value="inbound" checked>`,
+			`<input type="checkbox" name="scope" value="credentials">`)
+
+		p = b.post("/access-tokens", url.Values{"name": {"no scope"}})
+		wantStatus(t, "none ticked", p, http.StatusUnprocessableEntity)
+		wantContains(t, "none ticked", p, "must name at least one scope", `data-modal open>`)
+
+		p = b.post("/access-tokens", url.Values{"name": {"keys"}, "scope": {"credentials", "read"}})
+		wantStatus(t, "create", p, http.StatusCreated)
+		m := newTokenValue.FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("the answer does not show the new token:\n%s", p.body)
+		}
+		principal, err := h.app.Authenticate(ctx, app.SchemeBearer, m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := principal.Scopes.String(), "read credentials"; got != want {
+			t.Errorf("token scopes = %q, want %q", got, want)
+		}
+		p = b.get("/access-tokens")
+		wantContains(t, "list", p, `<td data-label="Scopes" class="token-scopes"><code>read</code> <code>credentials</code></td>`)
+
+		p = b.post("/access-tokens", url.Values{"name": {"bad"}, "scope": {"admin"}})
+		wantStatus(t, "unknown scope", p, http.StatusUnprocessableEntity)
+		wantContains(t, "unknown scope", p, "unknown scope")
+	})
+}
+
+var newClientSecret = regexp.MustCompile(`id="new-client-secret" tabindex="0"><span class="plain">(hkd_cs_[0-9A-Za-z]+)</span>`)
+
+// TestOAuthClientFormGrantsTheScopesTicked registers an OAuth2 application
+// through the console with the scopes ticked, lists it with its scopes and
+// deletes it.
+func TestOAuthClientFormGrantsTheScopesTicked(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		if _, err := h.app.SetAPIEnabled(ctx, "acme", true); err != nil {
+			t.Fatal(err)
+		}
+		b := h.browser()
+		b.signIn()
+
+		p := b.get("/access-tokens?create-client")
+		wantContains(t, "form", p, `id="create-client-dialog" aria-labelledby="create-client-title" data-modal open>`,
+			`<input type="checkbox" name="scope" value="credentials">`, "No OAuth2 applications yet.")
+		p = b.post("/oauth-clients", url.Values{"name": {"Reporting"}})
+		wantStatus(t, "none ticked", p, http.StatusUnprocessableEntity)
+		wantContains(t, "none ticked", p, "must name at least one scope")
+
+		p = b.post("/oauth-clients", url.Values{"name": {"Reporting"}, "scope": {"read", "directory"}})
+		wantStatus(t, "register", p, http.StatusCreated)
+		m := newClientSecret.FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("the answer does not show the secret:\n%s", p.body)
+		}
+		clients, err := h.app.ListOAuthClients(ctx, h.tenant.ID, hookd.ListParams{})
+		if err != nil || len(clients.Items) != 1 {
+			t.Fatalf("clients: %v, %v", clients.Items, err)
+		}
+		c := clients.Items[0]
+		tok, err := h.app.IssueOAuthToken(ctx, c.ID, m[1], "")
+		if err != nil {
+			t.Fatalf("the secret shown does not work: %v", err)
+		}
+		if got := tok.Scopes.String(); got != "read directory" {
+			t.Errorf("token scopes = %q, want the ticked read directory", got)
+		}
+		p = b.get("/access-tokens")
+		wantContains(t, "list", p, c.ID, `<td data-label="Scopes" class="client-scopes"><code>read</code> <code>directory</code></td>`)
+		wantNotContains(t, "list", p, m[1])
+
+		p = b.post("/oauth-clients/"+c.ID+"/delete", nil)
+		wantStatus(t, "delete", p, http.StatusSeeOther)
+		if _, err := h.app.IssueOAuthToken(ctx, c.ID, m[1], ""); hookd.ErrorCode(err) != hookd.EUNAUTHORIZED {
+			t.Errorf("deleted client: %v, want EUNAUTHORIZED", err)
+		}
+		wantStatus(t, "delete again", b.post("/oauth-clients/"+c.ID+"/delete", nil), http.StatusNotFound)
+	})
 }

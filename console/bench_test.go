@@ -45,7 +45,7 @@ func benchPages(b *testing.B, s *sqlstore.Store) {
 	}
 	var token string
 	for i := range 20 {
-		_, t, err := h.app.CreateAccessToken(ctx, h.tenant.ID, fmt.Sprintf("token %d", i))
+		_, t, err := h.app.CreateAccessToken(ctx, admin(h.tenant), app.NewAccessToken{Name: fmt.Sprintf("token %d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}

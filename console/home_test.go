@@ -30,7 +30,7 @@ func TestOverview(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := h.app.CreateAccessToken(ctx, h.tenant.ID, "ci"); err != nil {
+	if _, _, err := h.app.CreateAccessToken(ctx, admin(h.tenant), app.NewAccessToken{Name: "ci"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.app.SetAPIEnabled(ctx, "acme", true); err != nil {

@@ -51,7 +51,7 @@ func TestInbound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sa, err := h.app.CreateServiceAccount(ctx, h.tenant.ID, "hr@acme.example", hrPassword)
+		sa, err := h.app.CreateServiceAccount(ctx, admin(h.tenant), "hr@acme.example", hrPassword, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestInbound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		osa, err := h.app.CreateServiceAccount(ctx, other.ID, "hr@globex.example", hrPassword)
+		osa, err := h.app.CreateServiceAccount(ctx, admin(other), "hr@globex.example", hrPassword, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -171,16 +171,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err erro
 
 // errorHeadings is the heading of the error page for each error code.
 var errorHeadings = map[string]string{
-	hookd.EMALFORMED:     "Something is not right",
-	hookd.EINVALID:       "Something is not right",
-	hookd.ENOTFOUND:      "Not found",
-	hookd.ECONFLICT:      "Already there",
-	hookd.EFORBIDDEN:     "Not allowed",
-	hookd.EAPIDISABLED:   "Not allowed",
-	hookd.EPLANFORBIDDEN: "Not allowed",
-	hookd.ETOOLARGE:      "Too large",
-	hookd.ERATELIMITED:   "Too many attempts",
-	hookd.EUNAVAILABLE:   "Temporarily unavailable",
+	hookd.EMALFORMED:         "Something is not right",
+	hookd.EINVALID:           "Something is not right",
+	hookd.ENOTFOUND:          "Not found",
+	hookd.ECONFLICT:          "Already there",
+	hookd.EFORBIDDEN:         "Not allowed",
+	hookd.EAPIDISABLED:       "Not allowed",
+	hookd.EPLANFORBIDDEN:     "Not allowed",
+	hookd.ETOOLARGE:          "Too large",
+	hookd.ERATELIMITED:       "Too many attempts",
+	hookd.EUNAVAILABLE:       "Temporarily unavailable",
+	hookd.EINSUFFICIENTSCOPE: "Not allowed",
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *visit) error {

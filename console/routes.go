@@ -50,6 +50,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /access-tokens", s.handle(tenantOnly, s.createAccessToken))
 	mux.Handle("POST /access-tokens/{id}/rename", s.handle(tenantOnly, s.renameAccessToken))
 	mux.Handle("POST /access-tokens/{id}/revoke", s.handle(tenantOnly, s.revokeAccessToken))
+	mux.Handle("POST /oauth-clients", s.handle(tenantOnly, s.createOAuthClient))
+	mux.Handle("POST /oauth-clients/{id}/delete", s.handle(tenantOnly, s.deleteOAuthClient))
 
 	// The operator's pages.
 	mux.Handle("GET /operator/tenants", s.handle(operatorOnly, s.tenants))

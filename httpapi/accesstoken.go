@@ -18,10 +18,13 @@ type AccessToken struct {
 	Prefix     string     `json:"prefix" example:"hkd_at_3kP9" doc:"The token's first characters, to recognise it."`
 	CreatedAt  time.Time  `json:"created_at" example:"2026-11-23T09:40:00Z"`
 	LastUsedAt *time.Time `json:"last_used_at" nullable:"true" example:"2026-11-23T10:02:00Z" doc:"When the token last authenticated a request (to the minute); null if never."`
+	ExpiresAt  *time.Time `json:"expires_at" nullable:"true" example:"2026-12-23T09:40:00Z" doc:"When the token stops working; null if never."`
+	Scopes     []string   `json:"scopes" enum:"read,webhooks,directory,inbound,credentials" example:"read,webhooks" doc:"What the token may do; see the scopes table in the API description."`
 }
 
 func accessTokenOf(t *hookd.AccessToken) AccessToken {
-	return AccessToken{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt}
+	return AccessToken{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt,
+		ExpiresAt: t.ExpiresAt, Scopes: scopeNames(t.Scopes)}
 }
 
 type accessTokenOutput struct{ Body AccessToken }
@@ -39,12 +42,21 @@ type nameInput struct {
 	}
 }
 
+type createAccessTokenInput struct {
+	Body struct {
+		Name      string     `json:"name" minLength:"1" maxLength:"200" example:"CI pipeline"`
+		Scopes    []string   `json:"scopes,omitempty" enum:"read,webhooks,directory,inbound,credentials" example:"read,webhooks" doc:"What the token may do. Default: every scope but credentials, as far as your own credential has them. You can grant only scopes your credential has."`
+		ExpiresAt *time.Time `json:"expires_at,omitempty" example:"2026-12-23T09:40:00Z" doc:"When the token stops working. Default: never, or, if your own credential expires, when it does; a token can never outlive the credential that makes it."`
+	}
+}
+
 func registerCreateAccessToken(api huma.API, a *app.App) {
 	op := withBodyErrors(tenantOperation(http.MethodPost, "/api/v1/access-tokens", "create-access-token", "Access tokens", "Create an access token",
-		"Creates a named bearer token. The answer holds the token; it is shown this once and never again (hookd keeps only its hash).",
+		"Creates a named bearer token with the scopes asked for. The answer holds the token; it is shown this once and never again (hookd keeps only its hash). "+
+			"A credential can make only a token with no more scopes and no longer life than its own: 403 `insufficient-scope` names a scope it lacks, 403 `forbidden` a lifetime it cannot grant.",
 		http.StatusCreated))
-	huma.Register(api, op, func(ctx context.Context, in *nameInput) (*struct{ Body CreatedAccessToken }, error) {
-		t, token, err := a.CreateAccessToken(ctx, tenantID(ctx), in.Body.Name)
+	huma.Register(api, op, func(ctx context.Context, in *createAccessTokenInput) (*struct{ Body CreatedAccessToken }, error) {
+		t, token, err := a.CreateAccessToken(ctx, principalFrom(ctx), app.NewAccessToken{Name: in.Body.Name, Scopes: in.Body.Scopes, ExpiresAt: in.Body.ExpiresAt})
 		if err != nil {
 			return nil, err
 		}

@@ -62,7 +62,8 @@ func TestAccessTokenLifecycle(t *testing.T) {
 		wantProblem(t, e.do("PATCH", "/api/v1/access-tokens/"+created.ID, tokenAuth(key), map[string]string{"name": "  "}), http.StatusUnprocessableEntity, httpapi.TypeValidation)
 		e.whoAmI(bearerAuth(tok)) // renaming does not change the token
 		wantStatus(t, e.do("GET", "/api/v1/api", bearerAuth(tok), nil), http.StatusOK)
-		wantStatus(t, e.do("GET", "/api/v1/api/key", bearerAuth(tok), nil), http.StatusOK)
+		// Made without scopes, it has every scope but credentials.
+		wantProblem(t, e.do("GET", "/api/v1/api/key", bearerAuth(tok), nil), http.StatusForbidden, httpapi.TypeInsufficientScope)
 		wantStatus(t, e.do("GET", "/api/v1/access-tokens?q=deploy", bearerAuth(tok), nil), http.StatusOK)
 		wantStatus(t, e.do("GET", "/api/v1/admin/tenants/acme", operatorAuth(), nil), http.StatusOK)
 

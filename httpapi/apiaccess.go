@@ -40,9 +40,10 @@ func registerGetAPIAccess(api huma.API, a *app.App) {
 
 func registerRevealAPIKey(api huma.API, a *app.App) {
 	op := tenantOperation(http.MethodGet, "/api/v1/api/key", "reveal-api-key", "API access", "Reveal the API key",
-		"Returns the tenant's API key in full. hookd keeps it encrypted at rest so that it can be shown again.", http.StatusOK)
+		"Returns the tenant's API key in full. hookd keeps it encrypted at rest so that it can be shown again. "+
+			"The key has every scope and never expires, so only a credential with every scope that never expires may see it (403 otherwise).", http.StatusOK)
 	huma.Register(api, op, func(ctx context.Context, _ *struct{}) (*apiKeyOutput, error) {
-		key, err := a.RevealAPIKey(ctx, tenantID(ctx))
+		key, err := a.RevealAPIKeyTo(ctx, principalFrom(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -52,9 +53,10 @@ func registerRevealAPIKey(api huma.API, a *app.App) {
 
 func registerRegenerateAPIKey(api huma.API, a *app.App) {
 	op := tenantOperation(http.MethodPost, "/api/v1/api/regenerate", "regenerate-api-key", "API access", "Regenerate the API key",
-		"Replaces the tenant's API key; the old key stops working at once, including for the request that called this.", http.StatusOK)
+		"Replaces the tenant's API key; the old key stops working at once, including for the request that called this. "+
+			"Only a credential with every scope that never expires may do this (403 otherwise).", http.StatusOK)
 	huma.Register(api, op, func(ctx context.Context, _ *struct{}) (*apiKeyOutput, error) {
-		acc, err := a.RegenerateAPIKey(ctx, tenantID(ctx))
+		acc, err := a.RegenerateAPIKeyFor(ctx, principalFrom(ctx))
 		if err != nil {
 			return nil, err
 		}

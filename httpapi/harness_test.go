@@ -321,10 +321,14 @@ type accessTokenBody struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-// createAccessToken makes a named access token with auth and returns it.
+// allScopes are every scope's names.
+var allScopes = []string{"read", "webhooks", "directory", "inbound", "credentials"}
+
+// createAccessToken makes a named access token with auth and returns it;
+// it has every scope, as the tokens of tests about other things need.
 func (e *env) createAccessToken(auth, name string) accessTokenBody {
 	e.t.Helper()
-	r := e.do("POST", "/api/v1/access-tokens", auth, map[string]string{"name": name})
+	r := e.do("POST", "/api/v1/access-tokens", auth, map[string]any{"name": name, "scopes": allScopes})
 	wantStatus(e.t, r, http.StatusCreated)
 	tok := decode[accessTokenBody](e.t, r)
 	if tok.Token == "" || tok.ID == "" {

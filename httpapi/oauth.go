@@ -19,10 +19,18 @@ type OAuthClient struct {
 	ClientID  string    `json:"client_id" example:"oac_0193b7e4a1c27d5e9f3a1b2c3d4e5f63"`
 	Name      string    `json:"name" example:"Reporting service"`
 	CreatedAt time.Time `json:"created_at" example:"2026-11-23T09:40:00Z"`
+	Scopes    []string  `json:"scopes" enum:"read,webhooks,directory,inbound,credentials" example:"read,webhooks" doc:"The most the client's tokens may do; a token request's scope parameter narrows it."`
 }
 
 func oauthClientOf(c *hookd.OAuthClient) OAuthClient {
-	return OAuthClient{ClientID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt}
+	return OAuthClient{ClientID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, Scopes: scopeNames(c.Scopes)}
+}
+
+type createOAuthClientInput struct {
+	Body struct {
+		Name   string   `json:"name" minLength:"1" maxLength:"200" example:"Reporting service"`
+		Scopes []string `json:"scopes,omitempty" enum:"read,webhooks,directory,inbound,credentials" example:"read" doc:"The most the client's tokens may do. Default: every scope but credentials, as far as your own credential has them. You can grant only scopes your credential has."`
+	}
 }
 
 // CreatedOAuthClient is the answer to registering a client: the only time the
@@ -34,10 +42,11 @@ type CreatedOAuthClient struct {
 
 func registerCreateOAuthClient(api huma.API, a *app.App) {
 	op := withBodyErrors(tenantOperation(http.MethodPost, "/api/v1/oauth-clients", "create-oauth-client", "OAuth2", "Register an OAuth2 client",
-		"Registers a client application for the client-credentials grant. The answer holds the client secret, shown this once.",
+		"Registers a client application for the client-credentials grant, with the most its tokens may do. The answer holds the client secret, shown this once. "+
+			"A client never expires, so a credential that expires (an OAuth token) cannot register one (403), and no credential can grant a scope it lacks (403 `insufficient-scope`).",
 		http.StatusCreated))
-	huma.Register(api, op, func(ctx context.Context, in *nameInput) (*struct{ Body CreatedOAuthClient }, error) {
-		c, sec, err := a.CreateOAuthClient(ctx, tenantID(ctx), in.Body.Name)
+	huma.Register(api, op, func(ctx context.Context, in *createOAuthClientInput) (*struct{ Body CreatedOAuthClient }, error) {
+		c, sec, err := a.CreateOAuthClient(ctx, principalFrom(ctx), in.Body.Name, in.Body.Scopes)
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +115,7 @@ type tokenOutput struct {
 		AccessToken string `json:"access_token" example:"hkd_oat_Qw7Ve2Lm5Zx8Rt1Yb4Nc6Hd0Sf3Gj9Ua2Wi3kP9"`
 		TokenType   string `json:"token_type" example:"Bearer"`
 		ExpiresIn   int    `json:"expires_in" example:"3600" doc:"Seconds until the token expires."`
+		Scope       string `json:"scope" example:"read webhooks" doc:"The token's scopes, separated by spaces (RFC 6749 §3.3)."`
 	}
 }
 
@@ -121,7 +131,7 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 				"grant_type":    {Type: "string", Enum: []any{"client_credentials"}, Description: "Always client_credentials."},
 				"client_id":     {Type: "string", Description: "The client's ID, when not sent with HTTP Basic (client_secret_post)."},
 				"client_secret": {Type: "string", Description: "The client's secret, when not sent with HTTP Basic (client_secret_post)."},
-				"scope":         {Type: "string", Description: "Ignored: a token grants the client's tenant API access."},
+				"scope":         {Type: "string", Description: "Optional: the scopes wanted, separated by spaces (RFC 6749 §3.3); each must be one of the client's. Default: all of the client's scopes."},
 			},
 		},
 		Example: map[string]any{"grant_type": "client_credentials"},
@@ -129,7 +139,7 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 	op.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/x-www-form-urlencoded": form}}
 	errSchema := api.OpenAPI().Components.Schemas.Schema(reflectType[oauthError](), true, "OAuthError")
 	op.Responses = map[string]*huma.Response{
-		"400": {Description: "Bad request (RFC 6749 §5.2)", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
+		"400": {Description: "Bad request (RFC 6749 §5.2), or `invalid_scope`: a scope that does not exist or that the client lacks", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
 		"401": {Description: "Client authentication failed", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
 		"403": {Description: "The tenant's API is disabled or not in its plan", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
 		"429": {Description: "Too many requests for this client, or too many failed client authentications from this address", Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}},
@@ -160,10 +170,12 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 		}
 		var tok app.IssuedToken
 		if err == nil {
-			tok, err = a.IssueOAuthToken(ctx, id, sec)
+			tok, err = a.IssueOAuthToken(ctx, id, sec, form.Get("scope"))
 		}
 		switch hookd.ErrorCode(err) {
 		case "":
+		case hookd.EINVALID, hookd.EINSUFFICIENTSCOPE:
+			return nil, &oauthError{Code: "invalid_scope", Description: hookd.ErrorMessage(err), status: http.StatusBadRequest}
 		case hookd.EUNAUTHORIZED:
 			return nil, errInvalidClient()
 		case hookd.ERATELIMITED:
@@ -176,6 +188,7 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 		}
 		out := &tokenOutput{CacheControl: "no-store", Pragma: "no-cache"}
 		out.Body.AccessToken, out.Body.TokenType, out.Body.ExpiresIn = tok.Token, "Bearer", int(tok.ExpiresIn/time.Second)
+		out.Body.Scope = tok.Scopes.String()
 		return out, nil
 	})
 	// huma describes a raw body as a binary string: describe the form's fields.

@@ -23,10 +23,10 @@ type oauthClientBody struct {
 	Name         string `json:"name"`
 }
 
-// createOAuthClient registers an OAuth client with auth.
+// createOAuthClient registers an OAuth client with every scope with auth.
 func (e *env) createOAuthClient(auth, name string) oauthClientBody {
 	e.t.Helper()
-	r := e.do("POST", "/api/v1/oauth-clients", auth, map[string]string{"name": name})
+	r := e.do("POST", "/api/v1/oauth-clients", auth, map[string]any{"name": name, "scopes": allScopes})
 	wantStatus(e.t, r, http.StatusCreated)
 	c := decode[oauthClientBody](e.t, r)
 	if c.ClientID == "" || c.ClientSecret == "" || c.Name != name {

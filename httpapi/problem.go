@@ -40,6 +40,10 @@ const (
 	TypeUnavailable     = ProblemTypeBase + "unavailable"
 )
 
+// TypeInsufficientScope is the problem type of a credential that lacks a
+// scope the operation needs; the detail names the scope.
+const TypeInsufficientScope = ProblemTypeBase + "insufficient-scope"
+
 // Problem is an RFC 9457 problem document, the body of every error answer.
 type Problem struct {
 	Type     string         `json:"type" doc:"A URI naming the kind of error; stable, for machines" example:"urn:hookd:problem:validation-failed"`
@@ -124,17 +128,18 @@ func problemFromError(log *slog.Logger, err error) *Problem {
 // hookd.HTTPStatus's. A malformed body whose JSON does not parse is
 // TypeMalformedJSON.
 var problemTypes = map[string]string{
-	hookd.EMALFORMED:     TypeValidation,
-	hookd.EINVALID:       TypeValidation,
-	hookd.ENOTFOUND:      TypeNotFound,
-	hookd.ECONFLICT:      TypeConflict,
-	hookd.EUNAUTHORIZED:  TypeUnauthorized,
-	hookd.EFORBIDDEN:     TypeForbidden,
-	hookd.EAPIDISABLED:   TypeAPIDisabled,
-	hookd.EPLANFORBIDDEN: TypePlanForbidden,
-	hookd.ETOOLARGE:      TypeBodyTooLarge,
-	hookd.ERATELIMITED:   TypeRateLimited,
-	hookd.EUNAVAILABLE:   TypeUnavailable,
+	hookd.EMALFORMED:         TypeValidation,
+	hookd.EINVALID:           TypeValidation,
+	hookd.ENOTFOUND:          TypeNotFound,
+	hookd.ECONFLICT:          TypeConflict,
+	hookd.EUNAUTHORIZED:      TypeUnauthorized,
+	hookd.EFORBIDDEN:         TypeForbidden,
+	hookd.EAPIDISABLED:       TypeAPIDisabled,
+	hookd.EPLANFORBIDDEN:     TypePlanForbidden,
+	hookd.ETOOLARGE:          TypeBodyTooLarge,
+	hookd.ERATELIMITED:       TypeRateLimited,
+	hookd.EUNAVAILABLE:       TypeUnavailable,
+	hookd.EINSUFFICIENTSCOPE: TypeInsufficientScope,
 }
 
 // wwwAuthenticate lists the schemes hookd accepts, for 401 answers.

@@ -86,10 +86,10 @@ func TestRequestBodyErrors(t *testing.T) {
 		}
 
 		// Unknown fields: 400 naming the field.
-		r := e.do("POST", "/api/v1/access-tokens", auth, `{"name":"x","scopes":["all"]}`)
+		r := e.do("POST", "/api/v1/access-tokens", auth, `{"name":"x","permissions":["all"]}`)
 		p := wantProblem(t, r, http.StatusBadRequest, httpapi.TypeUnknownField)
-		if !p.hasLocation("body.scopes") {
-			t.Errorf("unknown field: errors %+v, want body.scopes", p.Errors)
+		if !p.hasLocation("body.permissions") {
+			t.Errorf("unknown field: errors %+v, want body.permissions", p.Errors)
 		}
 		r = e.do("POST", "/api/v1/admin/tenants", operatorAuth(), `{"slug":"new","colour":"red"}`)
 		p = wantProblem(t, r, http.StatusBadRequest, httpapi.TypeUnknownField)

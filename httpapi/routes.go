@@ -7,11 +7,14 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/swaggest/swgui"
 	"github.com/swaggest/swgui/v5emb"
+
+	"github.com/hookd/hookd"
 )
 
 // routes lists hookd's whole HTTP surface.
 func (s *Server) routes(mux *http.ServeMux) {
 	api := s.api
+	api.UseMiddleware(requireScope)
 
 	// Service.
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -183,12 +186,61 @@ func operation(method, path, id, tag, summary, description string, status int, e
 }
 
 // tenantOperation is an operation under /api/v1 that takes a tenant
-// credential.
+// credential with the scope operationScopes gives it; it panics for an
+// operation missing there.
 func tenantOperation(method, path, id, tag, summary, description string, status int, errors ...int) huma.Operation {
 	op := operation(method, path, id, tag, summary, description, status,
 		append([]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests}, errors...)...)
-	op.Security = tenantSecurity
-	return op
+	scope, ok := operationScopes[id]
+	if !ok {
+		panic("httpapi: operation " + id + " declares no scope in operationScopes")
+	}
+	return withScope(op, scope)
+}
+
+// operationScopes is the scope each tenant operation needs (docs/api.md
+// shows the same table). read: every GET except secrets; webhooks: changes
+// to the outbound side; directory: changes to the directory and its inbound
+// configuration; credentials: anything that makes, reveals or rotates a
+// secret. The inbound webhooks /hooks/{tenant}/… need inbound (checked by
+// app.ReceiveInbound, as they are not huma operations).
+var operationScopes = map[string]hookd.Scope{
+	"get-own-tenant": hookd.ScopeRead, "get-api-access": hookd.ScopeRead, "get-settings": hookd.ScopeRead,
+	"list-access-tokens": hookd.ScopeRead, "get-access-token": hookd.ScopeRead,
+	"list-service-accounts": hookd.ScopeRead, "get-service-account": hookd.ScopeRead,
+	"list-oauth-clients": hookd.ScopeRead, "get-oauth-client": hookd.ScopeRead,
+	"list-event-types": hookd.ScopeRead, "get-event-type": hookd.ScopeRead,
+	"list-endpoints": hookd.ScopeRead, "get-endpoint": hookd.ScopeRead,
+	"list-events": hookd.ScopeRead, "get-event": hookd.ScopeRead,
+	"list-deliveries": hookd.ScopeRead, "get-delivery": hookd.ScopeRead,
+	"list-organizations": hookd.ScopeRead, "get-organization": hookd.ScopeRead,
+	"list-users": hookd.ScopeRead, "get-user": hookd.ScopeRead,
+	"list-tickets": hookd.ScopeRead, "get-ticket": hookd.ScopeRead,
+	"get-helpdesk-webhooks":          hookd.ScopeRead,
+	"list-provisioning-destinations": hookd.ScopeRead, "get-provisioning-destination": hookd.ScopeRead,
+	"list-inbound-calls": hookd.ScopeRead, "get-inbound-call": hookd.ScopeRead,
+
+	"update-settings":   hookd.ScopeWebhooks,
+	"create-event-type": hookd.ScopeWebhooks, "update-event-type": hookd.ScopeWebhooks,
+	"create-endpoint": hookd.ScopeWebhooks, "update-endpoint": hookd.ScopeWebhooks, "delete-endpoint": hookd.ScopeWebhooks,
+	"enable-endpoint": hookd.ScopeWebhooks, "disable-endpoint": hookd.ScopeWebhooks,
+	"recover-endpoint": hookd.ScopeWebhooks, "test-endpoint": hookd.ScopeWebhooks,
+	"publish-event": hookd.ScopeWebhooks, "resend-delivery": hookd.ScopeWebhooks,
+
+	"create-organization": hookd.ScopeDirectory, "update-organization": hookd.ScopeDirectory,
+	"create-user": hookd.ScopeDirectory, "update-user": hookd.ScopeDirectory,
+	"create-ticket": hookd.ScopeDirectory, "update-ticket": hookd.ScopeDirectory,
+	"create-provisioning-destination": hookd.ScopeDirectory, "update-provisioning-destination": hookd.ScopeDirectory,
+	"delete-provisioning-destination": hookd.ScopeDirectory,
+	"replay-inbound-call":             hookd.ScopeDirectory,
+
+	"reveal-api-key": hookd.ScopeCredentials, "regenerate-api-key": hookd.ScopeCredentials,
+	"create-access-token": hookd.ScopeCredentials, "rename-access-token": hookd.ScopeCredentials,
+	"revoke-access-token": hookd.ScopeCredentials,
+	"create-oauth-client": hookd.ScopeCredentials, "delete-oauth-client": hookd.ScopeCredentials,
+	"create-service-account": hookd.ScopeCredentials, "delete-service-account": hookd.ScopeCredentials,
+	"get-endpoint-secret": hookd.ScopeCredentials, "rotate-endpoint-secret": hookd.ScopeCredentials,
+	"get-provisioning-destination-secret": hookd.ScopeCredentials,
 }
 
 // operatorOperation is an operation under /api/v1/admin.

@@ -114,7 +114,7 @@ func newAPI(mux *http.ServeMux) huma.API {
 		securityOAuth: {
 			Type:        "oauth2",
 			Description: "OAuth2 client credentials (RFC 6749 §4.4): exchange a client ID and secret for a short-lived bearer token.",
-			Flows:       &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth/token", Scopes: map[string]string{}}},
+			Flows:       &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth/token", Scopes: scopeDescriptions}},
 		},
 		securityOperator: {
 			Type: "http", Scheme: "bearer",
@@ -140,6 +140,16 @@ token or an OAuth2 token), ` + "`Basic <email:password>`" + ` (a service account
 ` + "`/api/v1/admin`" + `, ` + "`Bearer <operator token>`" + `. Missing or wrong credentials get 401 with
 ` + "`WWW-Authenticate`" + `; a tenant whose API is disabled gets 403.
 
+**Scopes.** Each operation needs one scope, shown in its security requirements:
+` + "`read`" + ` (every GET except secrets), ` + "`webhooks`" + ` (event types, endpoints, settings,
+publishing, resending), ` + "`directory`" + ` (users, organizations, tickets, provisioning
+destinations, replays), ` + "`inbound`" + ` (calling /hooks/{tenant}/…) and ` + "`credentials`" + ` (the
+API key, access tokens, OAuth clients, service accounts, secrets). The API key has
+every scope; access tokens and OAuth clients have the ` + "`scopes`" + ` they were made with
+(default: all but credentials); service accounts have ` + "`inbound`" + ` unless made with more.
+A credential lacking the scope gets 403 ` + "`urn:hookd:problem:insufficient-scope`" + `. A
+credential grants only scopes it has, and never a longer life than its own.
+
 **Rate limit.** Each credential may make 5 requests per second (the operator may
 change this per plan). The next request gets 429 with ` + "`Retry-After: 30`" + ` and the
 credential stays limited for 30 seconds.
@@ -161,7 +171,6 @@ const (
 )
 
 var (
-	tenantSecurity   = []map[string][]string{{securityAPIKey: {}}, {securityBearer: {}}, {securityBasic: {}}, {securityOAuth: {}}}
 	operatorSecurity = []map[string][]string{{securityOperator: {}}}
 )
 

@@ -13,10 +13,11 @@ type serviceAccountBody struct {
 	Email string `json:"email"`
 }
 
-// createServiceAccount makes a service account with auth.
+// createServiceAccount makes a service account with auth, with every scope
+// (the default, inbound only, is TestServiceAccountDefaultsToInboundOnly's).
 func (e *env) createServiceAccount(auth, email, password string) serviceAccountBody {
 	e.t.Helper()
-	r := e.do("POST", "/api/v1/service-accounts", auth, map[string]string{"email": email, "password": password})
+	r := e.do("POST", "/api/v1/service-accounts", auth, map[string]any{"email": email, "password": password, "scopes": allScopes})
 	wantStatus(e.t, r, http.StatusCreated)
 	sa := decode[serviceAccountBody](e.t, r)
 	if sa.ID == "" || strings.Contains(string(r.Body), password) {

@@ -10,7 +10,7 @@ import (
 
 var _ hookd.CredentialStore = (*Store)(nil)
 
-const accessTokenColumns = "id, tenant_id, name, prefix, hash, created_at, last_used_at, oauth_client_id, expires_at"
+const accessTokenColumns = "id, tenant_id, name, prefix, hash, created_at, last_used_at, oauth_client_id, expires_at, scopes"
 
 // namedTokens are the access tokens not issued to an OAuth client; lists
 // add the condition "oauth_client_id IS NULL".
@@ -31,8 +31,9 @@ func scanAccessToken(sc scanner, extra ...any) (*hookd.AccessToken, error) {
 		t                  hookd.AccessToken
 		created, used, exp timeValue
 		client             sql.NullString
+		scopes             string
 	)
-	dest := []any{&t.ID, &t.TenantID, &t.Name, &t.Prefix, &t.Hash, &created, &used, &client, &exp}
+	dest := []any{&t.ID, &t.TenantID, &t.Name, &t.Prefix, &t.Hash, &created, &used, &client, &exp, &scopes}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -40,6 +41,7 @@ func scanAccessToken(sc scanner, extra ...any) (*hookd.AccessToken, error) {
 	t.LastUsedAt = used.ptr()
 	t.OAuthClientID = client.String
 	t.ExpiresAt = exp.ptr()
+	t.Scopes = hookd.ParseScopes(scopes)
 	return &t, nil
 }
 
@@ -47,9 +49,9 @@ func scanAccessToken(sc scanner, extra ...any) (*hookd.AccessToken, error) {
 // UTC, as stored. Returns ECONFLICT if a token has its hash, and ENOTFOUND if
 // its tenant, or its OAuth client within the tenant, does not exist.
 func (s *Store) CreateAccessToken(ctx context.Context, t *hookd.AccessToken) error {
-	_, err := s.exec(ctx, s.d.rebind("INSERT INTO access_tokens ("+accessTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	_, err := s.exec(ctx, s.d.rebind("INSERT INTO access_tokens ("+accessTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		t.ID, t.TenantID, t.Name, t.Prefix, nullBytes(t.Hash), s.d.time(t.CreatedAt), s.d.nullTime(t.LastUsedAt),
-		nullString(t.OAuthClientID), s.d.nullTime(t.ExpiresAt))
+		nullString(t.OAuthClientID), s.d.nullTime(t.ExpiresAt), t.Scopes.String())
 	if err != nil {
 		return interpretError(err, "create access token", "access token")
 	}
@@ -136,7 +138,7 @@ func (s *Store) DeleteExpiredAccessTokens(ctx context.Context, now time.Time, li
 	return int(n), nil
 }
 
-const serviceAccountColumns = "id, tenant_id, email, password_hash, created_at, last_used_at"
+const serviceAccountColumns = "id, tenant_id, email, password_hash, created_at, last_used_at, scopes"
 
 var serviceAccounts = &table[*hookd.ServiceAccount]{
 	name:    "service_accounts",
@@ -153,13 +155,15 @@ func scanServiceAccount(sc scanner, extra ...any) (*hookd.ServiceAccount, error)
 	var (
 		a             hookd.ServiceAccount
 		created, used timeValue
+		scopes        string
 	)
-	dest := []any{&a.ID, &a.TenantID, &a.Email, &a.PasswordHash, &created, &used}
+	dest := []any{&a.ID, &a.TenantID, &a.Email, &a.PasswordHash, &created, &used, &scopes}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	a.CreatedAt = created.Time
 	a.LastUsedAt = used.ptr()
+	a.Scopes = hookd.ParseScopes(scopes)
 	return &a, nil
 }
 
@@ -167,8 +171,8 @@ func scanServiceAccount(sc scanner, extra ...any) (*hookd.ServiceAccount, error)
 // in UTC, as stored. Returns ECONFLICT if its tenant has an account with its
 // email already, and ENOTFOUND if its tenant does not exist.
 func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccount) error {
-	_, err := s.exec(ctx, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
-		a.ID, a.TenantID, a.Email, a.PasswordHash, s.d.time(a.CreatedAt), s.d.nullTime(a.LastUsedAt))
+	_, err := s.exec(ctx, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)"),
+		a.ID, a.TenantID, a.Email, a.PasswordHash, s.d.time(a.CreatedAt), s.d.nullTime(a.LastUsedAt), a.Scopes.String())
 	if err != nil {
 		return interpretError(err, "create service account", "service account")
 	}
@@ -220,7 +224,7 @@ func (s *Store) TouchServiceAccount(ctx context.Context, id string, t time.Time)
 	return s.touch(ctx, "service_accounts", id, t)
 }
 
-const oauthClientColumns = "id, tenant_id, name, secret_hash, created_at"
+const oauthClientColumns = "id, tenant_id, name, secret_hash, created_at, scopes"
 
 var oauthClients = &table[*hookd.OAuthClient]{
 	name:    "oauth_clients",
@@ -237,20 +241,22 @@ func scanOAuthClient(sc scanner, extra ...any) (*hookd.OAuthClient, error) {
 	var (
 		c       hookd.OAuthClient
 		created timeValue
+		scopes  string
 	)
-	dest := []any{&c.ID, &c.TenantID, &c.Name, &c.SecretHash, &created}
+	dest := []any{&c.ID, &c.TenantID, &c.Name, &c.SecretHash, &created, &scopes}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	c.CreatedAt = created.Time
+	c.Scopes = hookd.ParseScopes(scopes)
 	return &c, nil
 }
 
 // CreateOAuthClient stores c; its time is rounded down to microseconds in
 // UTC, as stored. Returns ENOTFOUND if its tenant does not exist.
 func (s *Store) CreateOAuthClient(ctx context.Context, c *hookd.OAuthClient) error {
-	_, err := s.exec(ctx, s.d.rebind("INSERT INTO oauth_clients ("+oauthClientColumns+") VALUES (?, ?, ?, ?, ?)"),
-		c.ID, c.TenantID, c.Name, nullBytes(c.SecretHash), s.d.time(c.CreatedAt))
+	_, err := s.exec(ctx, s.d.rebind("INSERT INTO oauth_clients ("+oauthClientColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
+		c.ID, c.TenantID, c.Name, nullBytes(c.SecretHash), s.d.time(c.CreatedAt), c.Scopes.String())
 	if err != nil {
 		return interpretError(err, "create OAuth client", "OAuth client")
 	}

@@ -87,6 +87,7 @@ var accessTokenTests = []storeTest{
 			Prefix:    "hkt_Ab3",
 			Hash:      []byte{0, 0xff, 1, 0xfe, 2},
 			CreatedAt: at(time.Second),
+			Scopes:    hookd.Scopes{hookd.ScopeRead, hookd.ScopeCredentials},
 		}
 		must(t, s.CreateAccessToken(ctx, want))
 		got, err := s.AccessToken(ctx, tn.ID, want.ID)
@@ -98,6 +99,25 @@ var accessTokenTests = []storeTest{
 		got, err = s.AccessTokenByHash(ctx, []byte{0, 0xff, 1, 0xfe, 2})
 		must(t, err)
 		wantEqual(t, "AccessTokenByHash", got, want)
+	}},
+	{"NamedTokenWithExpiryAndScopes", func(t *testing.T, s hookd.Store) {
+		ctx := t.Context()
+		tn := newTenant(t, s, "a")
+		want := &hookd.AccessToken{
+			ID: hookd.NewID(hookd.PrefixAccessToken), TenantID: tn.ID, Name: "short", Prefix: "p",
+			Hash: hash("short"), CreatedAt: t0, ExpiresAt: ptr(at(30 * time.Minute)),
+			Scopes: hookd.AllScopes(),
+		}
+		must(t, s.CreateAccessToken(ctx, want))
+		got, err := s.AccessToken(ctx, tn.ID, want.ID)
+		must(t, err)
+		wantEqual(t, "AccessToken", got, want)
+		page, err := s.ListAccessTokens(ctx, tn.ID, hookd.ListParams{})
+		must(t, err)
+		if len(page.Items) != 1 {
+			t.Fatalf("ListAccessTokens listed %d tokens, want the named one with an expiry", len(page.Items))
+		}
+		wantEqual(t, "listed token", page.Items[0], want)
 	}},
 	{"OAuthRoundTrip", func(t *testing.T, s hookd.Store) {
 		ctx := t.Context()
@@ -113,6 +133,7 @@ var accessTokenTests = []storeTest{
 			LastUsedAt:    ptr(at(time.Minute)),
 			OAuthClientID: c.ID,
 			ExpiresAt:     ptr(at(time.Hour)),
+			Scopes:        hookd.Scopes{hookd.ScopeWebhooks},
 		}
 		must(t, s.CreateAccessToken(ctx, want))
 		got, err := s.AccessTokenByHash(ctx, hash("oauth"))
@@ -274,6 +295,7 @@ var serviceAccountTests = []storeTest{
 			Email:        "robot@a.example",
 			PasswordHash: "$argon2id$v=19$m=65536,t=1,p=4$c2FsdA$aGFzaA",
 			CreatedAt:    at(time.Minute),
+			Scopes:       hookd.Scopes{hookd.ScopeInbound, hookd.ScopeCredentials},
 		}
 		must(t, s.CreateServiceAccount(ctx, want))
 		got, err := s.ServiceAccount(ctx, tn.ID, want.ID)
@@ -392,6 +414,7 @@ var oauthClientTests = []storeTest{
 			Name:       "Reporting app",
 			SecretHash: []byte{0xff, 0, 0xee, 1},
 			CreatedAt:  at(time.Minute),
+			Scopes:     hookd.Scopes{hookd.ScopeRead, hookd.ScopeDirectory},
 		}
 		must(t, s.CreateOAuthClient(ctx, want))
 		got, err := s.OAuthClient(ctx, tn.ID, want.ID)

@@ -103,8 +103,9 @@ func tourSecretsAtRest(t *testing.T, databaseURL string) {
 		t.Errorf("the token list shows the token: %s", r.body)
 	}
 
-	// 5. A service account, and a call with its password.
-	r = s.do(http.MethodPost, "/api/v1/service-accounts", keyAuth, map[string]any{"email": "hr-sync@acme.example", "password": saPassword})
+	// 5. A service account that may read as well as call the webhooks, and
+	// a call with its password.
+	r = s.do(http.MethodPost, "/api/v1/service-accounts", keyAuth, map[string]any{"email": "hr-sync@acme.example", "password": saPassword, "scopes": []string{"read", "inbound"}})
 	want(t, "create service account", r, http.StatusCreated)
 	req, _ := http.NewRequest(http.MethodGet, s.base+"/api/v1/tenant", nil)
 	req.SetBasicAuth("hr-sync@acme.example", saPassword)
