@@ -14,18 +14,19 @@ import (
 // answers by it, and this one that the inbound webhooks and their log do.
 func TestErrorStatusTableIsUsedEverywhere(t *testing.T) {
 	want := map[string]int{
-		hookd.EMALFORMED:     http.StatusBadRequest,
-		hookd.EINVALID:       http.StatusUnprocessableEntity,
-		hookd.ENOTFOUND:      http.StatusNotFound,
-		hookd.ECONFLICT:      http.StatusConflict,
-		hookd.EUNAUTHORIZED:  http.StatusUnauthorized,
-		hookd.EFORBIDDEN:     http.StatusForbidden,
-		hookd.EAPIDISABLED:   http.StatusForbidden,
-		hookd.EPLANFORBIDDEN: http.StatusForbidden,
-		hookd.ETOOLARGE:      http.StatusRequestEntityTooLarge,
-		hookd.ERATELIMITED:   http.StatusTooManyRequests,
-		hookd.EINTERNAL:      http.StatusInternalServerError,
-		hookd.EUNAVAILABLE:   http.StatusServiceUnavailable,
+		hookd.EMALFORMED:         http.StatusBadRequest,
+		hookd.EINVALID:           http.StatusUnprocessableEntity,
+		hookd.ENOTFOUND:          http.StatusNotFound,
+		hookd.ECONFLICT:          http.StatusConflict,
+		hookd.EUNAUTHORIZED:      http.StatusUnauthorized,
+		hookd.EFORBIDDEN:         http.StatusForbidden,
+		hookd.EAPIDISABLED:       http.StatusForbidden,
+		hookd.EPLANFORBIDDEN:     http.StatusForbidden,
+		hookd.ETOOLARGE:          http.StatusRequestEntityTooLarge,
+		hookd.ERATELIMITED:       http.StatusTooManyRequests,
+		hookd.EINTERNAL:          http.StatusInternalServerError,
+		hookd.EUNAVAILABLE:       http.StatusServiceUnavailable,
+		hookd.EINSUFFICIENTSCOPE: http.StatusForbidden,
 	}
 	if len(hookd.ErrorCodes()) != len(want) {
 		t.Errorf("ErrorCodes() has %d codes, the test knows %d", len(hookd.ErrorCodes()), len(want))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,10 +186,15 @@ func TestValidationStopsWhenClientLeaves(t *testing.T) {
 		// The client leaves.
 		for _, in := range []app.PublishInput{tree, text} {
 			cctx, cancel := context.WithCancel(ctx)
-			time.AfterFunc(100*time.Millisecond, cancel)
-			if err := returns(cctx, in); !errors.Is(err, context.Canceled) {
+			var left atomic.Bool
+			time.AfterFunc(20*time.Millisecond, func() { left.Store(true); cancel() })
+			err := returns(cctx, in)
+			// A fast machine may finish validating before the client
+			// leaves; work still running when it leaves must stop.
+			if !errors.Is(err, context.Canceled) && left.Load() {
 				t.Fatalf("%s: err = %v, want context.Canceled", in.Type, err)
 			}
+			cancel()
 		}
 		// The deadline passes.
 		a.ValidationTimeout = 200 * time.Millisecond

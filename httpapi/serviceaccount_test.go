@@ -127,7 +127,7 @@ func TestServiceAccountEmailDoesNotRevealOtherTenants(t *testing.T) {
 		// Beta's creation succeeds as if the email were new.
 		fresh := e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB), map[string]string{"email": "fresh@beta.example", "password": pwB})
 		wantStatus(t, fresh, http.StatusCreated)
-		dup := e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB), map[string]string{"email": strings.ToUpper(email), "password": pwB})
+		dup := e.do("POST", "/api/v1/service-accounts", tokenAuth(keyB), map[string]any{"email": strings.ToUpper(email), "password": pwB, "scopes": allScopes})
 		wantStatus(t, dup, http.StatusCreated)
 		b := decode[serviceAccountBody](t, dup)
 		if b.ID == a.ID || b.Email != email {

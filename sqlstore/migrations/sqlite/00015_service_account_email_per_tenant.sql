@@ -3,7 +3,7 @@
 -- tenant uses it. HTTP Basic on /hooks/{tenant}/… looks the email up in
 -- that tenant; on /api/v1 among the oldest accounts with that email.
 -- SQLite cannot drop a table constraint, so the table is rebuilt; nothing
--- refers to it.
+-- refers to it. It keeps the scopes column of migration 00013.
 
 -- +goose Up
 CREATE TABLE service_accounts_new (
@@ -13,10 +13,11 @@ CREATE TABLE service_accounts_new (
     password_hash TEXT NOT NULL,
     created_at    TEXT NOT NULL,
     last_used_at  TEXT,
+    scopes        TEXT NOT NULL DEFAULT 'inbound',
     CONSTRAINT service_accounts_tenant_email_key UNIQUE (tenant_id, email)
 ) STRICT;
-INSERT INTO service_accounts_new (id, tenant_id, email, password_hash, created_at, last_used_at)
-    SELECT id, tenant_id, email, password_hash, created_at, last_used_at FROM service_accounts;
+INSERT INTO service_accounts_new (id, tenant_id, email, password_hash, created_at, last_used_at, scopes)
+    SELECT id, tenant_id, email, password_hash, created_at, last_used_at, scopes FROM service_accounts;
 DROP TABLE service_accounts;
 ALTER TABLE service_accounts_new RENAME TO service_accounts;
 CREATE INDEX service_accounts_tenant_created_at_idx ON service_accounts (tenant_id, created_at, id);
@@ -30,10 +31,11 @@ CREATE TABLE service_accounts_old (
     password_hash TEXT NOT NULL,
     created_at    TEXT NOT NULL,
     last_used_at  TEXT,
+    scopes        TEXT NOT NULL DEFAULT 'inbound',
     CONSTRAINT service_accounts_email_key UNIQUE (email)
 ) STRICT;
-INSERT INTO service_accounts_old (id, tenant_id, email, password_hash, created_at, last_used_at)
-    SELECT id, tenant_id, email, password_hash, created_at, last_used_at FROM service_accounts
+INSERT INTO service_accounts_old (id, tenant_id, email, password_hash, created_at, last_used_at, scopes)
+    SELECT id, tenant_id, email, password_hash, created_at, last_used_at, scopes FROM service_accounts
     WHERE id IN (SELECT min(id) FROM service_accounts GROUP BY email);
 DROP TABLE service_accounts;
 ALTER TABLE service_accounts_old RENAME TO service_accounts;
