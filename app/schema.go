@@ -51,8 +51,8 @@ func (schemaLoader) Load(url string) (any, error) {
 
 // normalizeJSON checks that raw is one JSON value of at most
 // MaxEventTypeSchemaBytes, with no duplicate key and no number beyond a
-// 64-bit float (hookd.CheckJSON), and returns it compacted. Problems are reported at
-// location.
+// 64-bit float (hookd.CheckJSON), and returns it compacted. Problems are
+// reported at location.
 func normalizeJSON(location string, raw json.RawMessage) (json.RawMessage, *hookd.FieldError) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, &hookd.FieldError{Location: location, Message: "is required"}
