@@ -21,8 +21,6 @@ const (
 // by the time they were received.
 type Pruner struct {
 	Store hookd.DeliveryStore
-	// Inbound, when set, has its inbound log pruned too.
-	Inbound hookd.InboundStore
 	Clock hookd.Clock
 	Log   *slog.Logger
 	// Retention is how long history is kept. Default hookd.DefaultRetention
@@ -33,6 +31,9 @@ type Pruner struct {
 	// Batch is the most events, or inbound calls, deleted in one
 	// transaction. Default 500.
 	Batch int
+
+	// Inbound, when set, has its inbound log pruned too.
+	Inbound hookd.InboundStore
 }
 
 // PruneOnce deletes, batch by batch, every event that the retention lets

@@ -30,10 +30,11 @@ type ServeCmd struct {
 	ShutdownGrace time.Duration      `name:"shutdown-grace" env:"HOOKD_SHUTDOWN_GRACE" default:"15s" help:"How long a shutdown waits for requests in flight."`
 	AllowPrivate  bool               `name:"allow-private-destinations" env:"HOOKD_ALLOW_PRIVATE_DESTINATIONS" help:"Let deliveries reach loopback, private and link-local addresses (tests, on-premises receivers)."`
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts, and inbound calls, are kept."`
-	InboundLimitFlags
 	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
 	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
+
+	InboundLimitFlags
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
