@@ -231,7 +231,26 @@ type EventStore interface {
 	// several callers racing with one key, exactly one stores its event.
 	// Returns ECONFLICT if an ID is taken, ENOTFOUND if the tenant or an
 	// endpoint does not exist; on any error nothing is stored.
+	// If e.FanOutAfter is set, the fan-out is unfinished and the event is
+	// stored so, leased to the caller for FanOutLease from e.CreatedAt;
+	// WriteFanOut stores the rest.
 	PublishEvent(ctx context.Context, e *Event, deliveries []*Delivery) (existing *Event, err error)
+	// WriteFanOut stores, in one transaction, the next chunk of the
+	// unfinished fan-out of e (an event of e.TenantID, whose fan-out is
+	// stored as having reached e.FanOutAfter): the deliveries, except any
+	// to an endpoint that already has a delivery of e; and the fan-out's
+	// progress, after (the ID of the chunk's last endpoint, or "" when the
+	// chunk finishes it), leased to the caller until leaseUntil. Then it
+	// sets e.FanOutAfter to after. Returns ECONFLICT, storing nothing, if
+	// the stored progress is not e.FanOutAfter (another writer took the
+	// fan-out over) or the event is gone.
+	WriteFanOut(ctx context.Context, e *Event, deliveries []*Delivery, after string, leaseUntil time.Time) error
+	// ClaimFanOuts returns up to limit events whose fan-out is unfinished
+	// and whose writer's lease ended before now (oldest lease first), each
+	// with its FanOutAfter, leased to the caller until leaseUntil. Callers
+	// racing, in this process or another sharing the database, never get
+	// the same event.
+	ClaimFanOuts(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Event, error)
 	// Event returns an event of the tenant. Returns ENOTFOUND if none.
 	Event(ctx context.Context, tenantID, id string) (*Event, error)
 	// ListEvents returns a page of the tenant's events, of eventType only

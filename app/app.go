@@ -45,6 +45,10 @@ type App struct {
 	// offers them the deliveries it stores, and those they take are stored
 	// already claimed and sent at once, sparing a claim from the store.
 	Workers Workers
+	// FanOutChunk is the most deliveries of one event written in one
+	// transaction; a larger fan-out is written in several. Defaults to
+	// DefaultFanOutChunk (500).
+	FanOutChunk int
 	// PublicURL is the base of the URLs hookd shows (HOOKD_PUBLIC_URL),
 	// such as https://hookd.example.com, without a trailing slash. When it
 	// is "", those URLs are left out.

@@ -72,11 +72,12 @@ func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType str
 }
 
 var (
-	insertEventQuery    = "INSERT INTO events (" + eventColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+	insertEventQuery    = "INSERT INTO events (" + eventColumns + ", fanout_after, fanout_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	insertDeliveryQuery = "INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-// PublishEvent stores e and its deliveries in one transaction, unless
+// PublishEvent stores e and its deliveries in one transaction (with the
+// progress of its fan-out, if e.FanOutAfter says it is unfinished), unless
 // e.IdempotencyKey was used by the tenant less than hookd.IdempotencyWindow
 // before e.CreatedAt: then it stores nothing and returns that event. The
 // key's row is claimed with an upsert, so racing publishers serialize on
@@ -135,8 +136,13 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, op string, e *hookd
 		return interpretError(err, op, "event")
 	}
 	defer insert.Close()
+	// An unfinished fan-out is leased to its writer from the start.
+	var fanOutAfter, fanOutUntil any
+	if e.FanOutAfter != "" {
+		fanOutAfter, fanOutUntil = e.FanOutAfter, s.d.time(e.CreatedAt.Add(hookd.FanOutLease))
+	}
 	if _, err := insert.ExecContext(ctx, e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp),
-		e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
+		e.IdempotencyKey, s.d.time(e.CreatedAt), fanOutAfter, fanOutUntil); err != nil {
 		return interpretError(err, op, "event")
 	}
 	if len(deliveries) == 0 {

@@ -39,6 +39,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"EventType", eventTypeTests},
 		{"Endpoint", endpointTests},
 		{"Event", eventTests},
+		{"FanOut", fanOutTests},
 		{"Delivery", deliveryTests},
 		{"Directory", directoryTests},
 		{"Inbound", inboundTests},

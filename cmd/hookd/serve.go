@@ -32,6 +32,7 @@ type ServeCmd struct {
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts are kept."`
 	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
+	FanOutChunk   int                `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"500" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so one tenant never holds the database writer for long."`
 	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
 
@@ -49,6 +50,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer store.Close()
 	a.OAuthTokenTTL = c.OAuthTokenTTL
+	a.FanOutChunk = c.FanOutChunk
 
 	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
 	if err != nil {
@@ -112,6 +114,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	var workers sync.WaitGroup
 	workers.Go(func() { pruneTokens(ctx, a, log) })
 	workers.Go(func() { pruner.Run(ctx) })
+	workers.Go(func() { resumeFanOuts(ctx, a, log) })
 	workers.Go(func() {
 		if err := dispatcher.Run(ctx); err != nil {
 			log.Error("delivery workers stopped", "err", err)
@@ -159,6 +162,26 @@ func pruneTokens(ctx context.Context, a *app.App, log interface {
 		}
 		if _, err := a.PruneExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("cannot prune ended console sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// resumeFanOuts finishes, every five seconds until ctx ends, the fan-outs
+// whose writer died (this process before a restart, or another instance)
+// once their lease has ended.
+func resumeFanOuts(ctx context.Context, a *app.App, log interface {
+	Warn(string, ...any)
+}) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		if _, err := a.ResumeFanOuts(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cannot resume fan-outs", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,110 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// A fan-out too large for one transaction is written in chunks: the event
+// row records how far it got (fanout_after, the last endpoint in ID order
+// whose delivery is stored) and until when its writer owns it
+// (fanout_until). Each chunk moves the progress on with a compare-and-set in
+// the chunk's own transaction, so a chunk is stored exactly once even when
+// a writer that was thought dead wakes up beside the one that took over.
+
+// fanOutDeliveryQuery inserts a delivery of a chunk, unless the endpoint
+// already has a delivery of the event.
+var fanOutDeliveryQuery = "INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+	" ON CONFLICT (event_id, endpoint_id) DO NOTHING"
+
+// fanOutProgressQuery moves a fan-out on, only from where the writer
+// believes it is.
+const fanOutProgressQuery = "UPDATE events SET fanout_after = ?, fanout_until = ? WHERE id = ? AND tenant_id = ? AND fanout_after = ?"
+
+// WriteFanOut stores the next chunk of e's unfinished fan-out in one
+// transaction: the progress first (which, on PostgreSQL, locks the event's
+// row, so a second writer of the same fan-out waits and then finds the
+// progress moved), then the deliveries.
+func (s *Store) WriteFanOut(ctx context.Context, e *hookd.Event, deliveries []*hookd.Delivery, after string, leaseUntil time.Time) error {
+	const op = "write fan-out"
+	if e.FanOutAfter == "" {
+		return hookd.Errorf(hookd.ECONFLICT, "The event's fan-out is finished.")
+	}
+	if err := s.prepareAll(ctx, fanOutProgressQuery, fanOutDeliveryQuery); err != nil {
+		return interpretError(err, op, "event")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return interpretError(err, op, "event")
+	}
+	defer tx.Rollback()
+	var next, until any
+	if after != "" {
+		next, until = after, s.d.time(leaseUntil)
+	}
+	progress, err := s.txStmt(ctx, tx, fanOutProgressQuery)
+	if err != nil {
+		return interpretError(err, op, "event")
+	}
+	defer progress.Close()
+	res, err := progress.ExecContext(ctx, next, until, e.ID, e.TenantID, e.FanOutAfter)
+	if err := mustAffect(res, err); errors.Is(err, sql.ErrNoRows) {
+		return hookd.Errorf(hookd.ECONFLICT, "The event's fan-out was taken over, finished or deleted meanwhile.")
+	} else if err != nil {
+		return interpretError(err, op, "event")
+	}
+	if len(deliveries) > 0 {
+		stmt, err := s.txStmt(ctx, tx, fanOutDeliveryQuery)
+		if err != nil {
+			return interpretError(err, op, "delivery")
+		}
+		defer stmt.Close()
+		for _, d := range deliveries {
+			if _, err := stmt.ExecContext(ctx, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
+				d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
+				s.d.time(d.UpdatedAt)); err != nil {
+				return interpretError(err, op, "delivery")
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return interpretError(err, op, "event")
+	}
+	e.FanOutAfter = after
+	for _, d := range deliveries {
+		d.RunAt = storeTime(d.RunAt)
+		d.LeaseUntil = storeTimePtr(d.LeaseUntil)
+		d.CreatedAt = storeTime(d.CreatedAt)
+		d.UpdatedAt = storeTime(d.UpdatedAt)
+	}
+	return nil
+}
+
+// ClaimFanOuts leases up to limit unfinished fan-outs whose writer's lease
+// ended before now to the caller. On PostgreSQL the rows are locked with
+// SKIP LOCKED, so instances never claim the same one; on SQLite the single
+// write connection serializes claims.
+func (s *Store) ClaimFanOuts(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*hookd.Event, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	lock := ""
+	if s.d.name == BackendPostgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return queryAll(ctx, s.queryWrite, func(sc scanner, extra ...any) (*hookd.Event, error) {
+		var after string
+		e, err := scanEvent(sc, append([]any{&after}, extra...)...)
+		if err != nil {
+			return nil, err
+		}
+		e.FanOutAfter = after
+		return e, nil
+	}, "claim fan-outs", "event", "UPDATE events SET fanout_until = ? WHERE id IN ("+
+		"SELECT id FROM events WHERE fanout_after IS NOT NULL AND fanout_until < ? ORDER BY fanout_until, id LIMIT ?"+lock+
+		") RETURNING "+eventColumns+", fanout_after", s.d.time(leaseUntil), s.d.time(now), limit)
+}
