@@ -47,7 +47,7 @@ type App struct {
 	Workers Workers
 	// FanOutChunk is the most deliveries of one event written in one
 	// transaction; a larger fan-out is written in several. Defaults to
-	// DefaultFanOutChunk (500).
+	// DefaultFanOutChunk (100).
 	FanOutChunk int
 	// PublicURL is the base of the URLs hookd shows (HOOKD_PUBLIC_URL),
 	// such as https://hookd.example.com, without a trailing slash. When it

@@ -22,7 +22,7 @@ import (
 // subscribed then that existed when the event was published.
 
 // DefaultFanOutChunk is the default of App.FanOutChunk.
-const DefaultFanOutChunk = 500
+const DefaultFanOutChunk = 100
 
 // fanOutChunk returns the most deliveries one transaction writes.
 func (a *App) fanOutChunk() int {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -16,10 +18,51 @@ import (
 // the chunk's own transaction, so a chunk is stored exactly once even when
 // a writer that was thought dead wakes up beside the one that took over.
 
-// fanOutDeliveryQuery inserts a delivery of a chunk, unless the endpoint
-// already has a delivery of the event.
-var fanOutDeliveryQuery = "INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
-	" ON CONFLICT (event_id, endpoint_id) DO NOTHING"
+// insertDeliveriesRows is the most deliveries one INSERT writes: a
+// statement per row would cost more than the rows themselves, and 11
+// arguments per row stay far below both databases' limits.
+const insertDeliveriesRows = 64
+
+// insertDeliveriesQuery inserts n deliveries; with skipTaken, those to an
+// endpoint that already has a delivery of the event are left out.
+func insertDeliveriesQuery(n int, skipTaken bool) string {
+	q := "INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat("("+placeholders(11)+"), ", n), ", ")
+	if skipTaken {
+		q += " ON CONFLICT (event_id, endpoint_id) DO NOTHING"
+	}
+	return q
+}
+
+// insertDeliveriesQueries returns the statements insertDeliveries uses for
+// n deliveries, to prepare before a transaction.
+func insertDeliveriesQueries(n int, skipTaken bool) []string {
+	var qs []string
+	if n >= insertDeliveriesRows {
+		qs = append(qs, insertDeliveriesQuery(insertDeliveriesRows, skipTaken))
+	}
+	if r := n % insertDeliveriesRows; r > 0 {
+		qs = append(qs, insertDeliveriesQuery(r, skipTaken))
+	}
+	return qs
+}
+
+// insertDeliveries writes ds in tx, many rows per statement.
+func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.Delivery, skipTaken bool) error {
+	args := make([]any, 0, 11*min(len(ds), insertDeliveriesRows))
+	for chunk := range slices.Chunk(ds, insertDeliveriesRows) {
+		args = args[:0]
+		for _, d := range chunk {
+			args = append(args, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
+				d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
+				s.d.time(d.UpdatedAt))
+		}
+		if err := s.txExec(ctx, tx, insertDeliveriesQuery(len(chunk), skipTaken), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // fanOutProgressQuery moves a fan-out on, only from where the writer
 // believes it is.
@@ -34,7 +77,7 @@ func (s *Store) WriteFanOut(ctx context.Context, e *hookd.Event, deliveries []*h
 	if e.FanOutAfter == "" {
 		return hookd.Errorf(hookd.ECONFLICT, "The event's fan-out is finished.")
 	}
-	if err := s.prepareAll(ctx, fanOutProgressQuery, fanOutDeliveryQuery); err != nil {
+	if err := s.prepareAll(ctx, append(insertDeliveriesQueries(len(deliveries), true), fanOutProgressQuery)...); err != nil {
 		return interpretError(err, op, "event")
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -57,19 +100,8 @@ func (s *Store) WriteFanOut(ctx context.Context, e *hookd.Event, deliveries []*h
 	} else if err != nil {
 		return interpretError(err, op, "event")
 	}
-	if len(deliveries) > 0 {
-		stmt, err := s.txStmt(ctx, tx, fanOutDeliveryQuery)
-		if err != nil {
-			return interpretError(err, op, "delivery")
-		}
-		defer stmt.Close()
-		for _, d := range deliveries {
-			if _, err := stmt.ExecContext(ctx, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
-				d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
-				s.d.time(d.UpdatedAt)); err != nil {
-				return interpretError(err, op, "delivery")
-			}
-		}
+	if err := s.insertDeliveries(ctx, tx, deliveries, true); err != nil {
+		return interpretError(err, op, "delivery")
 	}
 	if err := tx.Commit(); err != nil {
 		return interpretError(err, op, "event")

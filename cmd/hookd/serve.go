@@ -32,7 +32,7 @@ type ServeCmd struct {
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts are kept."`
 	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
-	FanOutChunk   int                `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"500" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so one tenant never holds the database writer for long."`
+	FanOutChunk   int                `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"100" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so one tenant never holds the database writer for long."`
 	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
 
