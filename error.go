@@ -14,6 +14,7 @@ const (
 	EFORBIDDEN     = "forbidden"      // known caller, not allowed (403)
 	EAPIDISABLED   = "api_disabled"   // the tenant's API is switched off (403)
 	EPLANFORBIDDEN = "plan_forbidden" // the tenant's plan lacks the feature (403)
+	EQUOTA         = "quota_exceeded" // the tenant has as many items of a kind as its quota allows (403)
 	ERATELIMITED   = "rate_limited"   // too many requests (429)
 	EINTERNAL      = "internal"       // a fault of ours (500)
 )

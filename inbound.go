@@ -174,7 +174,7 @@ func InboundStatus(err error, created bool) int {
 		return http.StatusBadRequest
 	case EUNAUTHORIZED:
 		return http.StatusUnauthorized
-	case EFORBIDDEN, EAPIDISABLED, EPLANFORBIDDEN:
+	case EFORBIDDEN, EAPIDISABLED, EPLANFORBIDDEN, EQUOTA:
 		return http.StatusForbidden
 	case ENOTFOUND:
 		return http.StatusNotFound

@@ -24,7 +24,7 @@ func (a *App) CreateAccessToken(ctx context.Context, tenantID, name string) (*ho
 		Hash:      secret.HashToken(token),
 		CreatedAt: a.now(),
 	}
-	if err := a.Store.CreateAccessToken(ctx, t); err != nil {
+	if err := a.Store.CreateAccessToken(ctx, t, a.quota(hookd.QuotaAccessTokens)...); err != nil {
 		return nil, "", err
 	}
 	return t, token, nil

@@ -23,7 +23,7 @@ func (a *App) CreateOAuthClient(ctx context.Context, tenantID, name string) (*ho
 		SecretHash: secret.HashToken(sec),
 		CreatedAt:  a.now(),
 	}
-	if err := a.Store.CreateOAuthClient(ctx, c); err != nil {
+	if err := a.Store.CreateOAuthClient(ctx, c, a.quota(hookd.QuotaOAuthClients)...); err != nil {
 		return nil, "", err
 	}
 	return c, sec, nil

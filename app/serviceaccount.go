@@ -29,7 +29,7 @@ func (a *App) CreateServiceAccount(ctx context.Context, tenantID, email, passwor
 		PasswordHash: secret.HashPassword(password, a.PasswordParams),
 		CreatedAt:    a.now(),
 	}
-	if err := a.Store.CreateServiceAccount(ctx, sa); err != nil {
+	if err := a.Store.CreateServiceAccount(ctx, sa, a.quota(hookd.QuotaServiceAccounts)...); err != nil {
 		return nil, err
 	}
 	return sa, nil

@@ -161,7 +161,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err erro
 		s.renderError(w, r, v, http.StatusUnprocessableEntity, "Something is not right", e.Message, e.Fields...)
 	case hookd.ECONFLICT:
 		s.renderError(w, r, v, http.StatusConflict, "Already there", e.Message)
-	case hookd.EFORBIDDEN, hookd.EAPIDISABLED, hookd.EPLANFORBIDDEN:
+	case hookd.EFORBIDDEN, hookd.EAPIDISABLED, hookd.EPLANFORBIDDEN, hookd.EQUOTA:
 		s.renderError(w, r, v, http.StatusForbidden, "Not allowed", e.Message)
 	case hookd.ERATELIMITED:
 		s.renderError(w, r, v, http.StatusTooManyRequests, "Too many attempts", e.Message)

@@ -30,6 +30,7 @@ const (
 	TypeForbidden       = ProblemTypeBase + "forbidden"
 	TypeAPIDisabled     = ProblemTypeBase + "api-disabled"
 	TypePlanForbidden   = ProblemTypeBase + "plan-forbidden"
+	TypeQuotaExceeded   = ProblemTypeBase + "quota-exceeded"
 	TypeNotFound        = ProblemTypeBase + "not-found"
 	TypeConflict        = ProblemTypeBase + "conflict"
 	TypeRateLimited     = ProblemTypeBase + "rate-limited"
@@ -106,6 +107,8 @@ func problemFromError(log *slog.Logger, err error) *Problem {
 		status, typ = http.StatusForbidden, TypeAPIDisabled
 	case hookd.EPLANFORBIDDEN:
 		status, typ = http.StatusForbidden, TypePlanForbidden
+	case hookd.EQUOTA:
+		status, typ = http.StatusForbidden, TypeQuotaExceeded
 	case hookd.ERATELIMITED:
 		status, typ = http.StatusTooManyRequests, TypeRateLimited
 	default:
