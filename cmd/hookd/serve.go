@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ type ServeCmd struct {
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts are kept."`
 	Concurrency   int                `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int                `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
+	Quotas        QuotaFlags         `embed:""`
 	FanOutChunk   int                `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"100" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so one tenant never holds the database writer for long."`
 	DeliveryLease time.Duration      `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
@@ -51,6 +53,9 @@ func (c *ServeCmd) Run(env *Env) error {
 	defer store.Close()
 	a.OAuthTokenTTL = c.OAuthTokenTTL
 	a.FanOutChunk = c.FanOutChunk
+	if a.Quotas, err = c.Quotas.quotas(); err != nil {
+		return err
+	}
 
 	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
 	if err != nil {
@@ -189,4 +194,48 @@ func resumeFanOuts(ctx context.Context, a *app.App, log interface {
 		case <-t.C:
 		}
 	}
+}
+
+// QuotaFlags are the per-tenant quotas: instance defaults, and per-plan
+// overrides in the style of --plan-rate-limit.
+type QuotaFlags struct {
+	MaxEndpoints       int            `name:"max-endpoints" env:"HOOKD_MAX_ENDPOINTS" default:"1000" help:"Most endpoints a tenant may have (0: no limit)."`
+	MaxEventTypes      int            `name:"max-event-types" env:"HOOKD_MAX_EVENT_TYPES" default:"1000" help:"Most event types of its own a tenant may have (0: no limit)."`
+	MaxDestinations    int            `name:"max-destinations" env:"HOOKD_MAX_DESTINATIONS" default:"100" help:"Most provisioning destinations a tenant may have (0: no limit)."`
+	MaxAccessTokens    int            `name:"max-access-tokens" env:"HOOKD_MAX_ACCESS_TOKENS" default:"100" help:"Most named access tokens a tenant may have (0: no limit)."`
+	MaxOAuthClients    int            `name:"max-oauth-clients" env:"HOOKD_MAX_OAUTH_CLIENTS" default:"100" help:"Most OAuth clients a tenant may have (0: no limit)."`
+	MaxServiceAccounts int            `name:"max-service-accounts" env:"HOOKD_MAX_SERVICE_ACCOUNTS" default:"100" help:"Most service accounts a tenant may have (0: no limit)."`
+	PlanQuotas         map[string]int `name:"plan-quota" env:"HOOKD_PLAN_QUOTAS" mapsep:"," help:"Per-plan overrides of the --max-* quotas, as plan.kind=n, such as free.endpoints=10,enterprise.endpoints=5000 (kinds: endpoints, event_types, destinations, access_tokens, oauth_clients, service_accounts; 0: no limit)."`
+}
+
+// quotas returns the app's quotas, or an error naming a bad override.
+func (f QuotaFlags) quotas() (app.Quotas, error) {
+	q := app.Quotas{Limits: map[hookd.QuotaKind]int{
+		hookd.QuotaEndpoints:       f.MaxEndpoints,
+		hookd.QuotaEventTypes:      f.MaxEventTypes,
+		hookd.QuotaDestinations:    f.MaxDestinations,
+		hookd.QuotaAccessTokens:    f.MaxAccessTokens,
+		hookd.QuotaOAuthClients:    f.MaxOAuthClients,
+		hookd.QuotaServiceAccounts: f.MaxServiceAccounts,
+	}}
+	for k, n := range q.Limits {
+		if n < 0 {
+			return app.Quotas{}, fmt.Errorf("--max-%s: must not be negative", strings.ReplaceAll(string(k), "_", "-"))
+		}
+	}
+	for key, n := range f.PlanQuotas {
+		plan, kind, ok := strings.Cut(key, ".")
+		if !ok || !hookd.Plan(plan).Valid() || !slices.Contains(hookd.QuotaKinds, hookd.QuotaKind(kind)) || n < 0 {
+			return app.Quotas{}, fmt.Errorf("--plan-quota: %s=%d is not plan.kind=n (plans %v, kinds %v, n not negative)",
+				key, n, hookd.Plans, hookd.QuotaKinds)
+		}
+		if q.PerPlan == nil {
+			q.PerPlan = map[hookd.Plan]map[hookd.QuotaKind]int{}
+		}
+		if q.PerPlan[hookd.Plan(plan)] == nil {
+			q.PerPlan[hookd.Plan(plan)] = map[hookd.QuotaKind]int{}
+		}
+		q.PerPlan[hookd.Plan(plan)][hookd.QuotaKind(kind)] = n
+	}
+	return q, nil
 }
