@@ -124,6 +124,14 @@ func (s *Store) ClaimFanOuts(ctx context.Context, now, leaseUntil time.Time, lim
 	if limit <= 0 {
 		return nil, nil
 	}
+	// Nearly always there is none: look on the read pool first rather
+	// than take the writer for nothing.
+	var due int
+	err := s.queryRowRead(ctx, "SELECT count(*) FROM (SELECT 1 FROM events WHERE fanout_after IS NOT NULL AND fanout_until < ? LIMIT 1) AS due",
+		s.d.time(now)).Scan(&due)
+	if err != nil || due == 0 {
+		return nil, interpretError(err, "claim fan-outs", "event")
+	}
 	lock := ""
 	if s.d.name == BackendPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"

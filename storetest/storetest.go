@@ -40,6 +40,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"Endpoint", endpointTests},
 		{"Event", eventTests},
 		{"FanOut", fanOutTests},
+		{"Quota", quotaTests},
 		{"Delivery", deliveryTests},
 		{"Directory", directoryTests},
 		{"Inbound", inboundTests},
