@@ -274,3 +274,35 @@ func (s *timedStore) WriteFanOut(ctx context.Context, e *hookd.Event, ds []*hook
 	s.holds = append(s.holds, time.Since(start))
 	return err
 }
+
+// TestLargeDirectoryFanOutIsChunked checks that the event of a directory
+// change goes with the change only as far as its first chunk, the rest in
+// further transactions, every endpoint getting one delivery.
+func TestLargeDirectoryFanOutIsChunked(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		a, _ := newApp(t, s)
+		a.FanOutChunk = 2
+		tn := etTenant(t, a, "acme", hookd.PlanEnterprise)
+		var want []string
+		for _, name := range []string{"a", "b", "c", "d", "e"} {
+			want = append(want, evEndpoint(t, a, tn, name).ID)
+		}
+		slices.Sort(want)
+		timed := &timedStore{Store: s}
+		a.Store = timed
+		if _, err := a.CreateOrganization(ctx, tn, "R&D"); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.ListEvents(ctx, tn, "", hookd.ListParams{})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("events %v, %v; want one", page.Items, err)
+		}
+		if got := deliveredEndpoints(t, a, tn, page.Items[0].ID); !slices.Equal(got, want) {
+			t.Fatalf("deliveries to %v, want %v", got, want)
+		}
+		if len(timed.holds) != 2 {
+			t.Fatalf("%d transactions after the change's, want 2 (5 deliveries in chunks of 2)", len(timed.holds))
+		}
+	})
+}
