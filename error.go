@@ -17,6 +17,7 @@ const (
 	EAPIDISABLED   = "api_disabled"   // the tenant's API is switched off (403)
 	EPLANFORBIDDEN = "plan_forbidden" // the tenant's plan lacks the feature (403)
 	ETOOLARGE      = "too_large"      // the request body is over the limit (413)
+	EQUOTA         = "quota_exceeded" // the tenant has as many items of a kind as its quota allows (403)
 	ERATELIMITED   = "rate_limited"   // too many requests (429)
 	EINTERNAL      = "internal"       // a fault of ours (500)
 	EUNAVAILABLE   = "unavailable"    // a passing outage: database down, disk full; try again later (503)
@@ -38,6 +39,7 @@ var httpStatuses = map[string]int{
 	EINTERNAL:          http.StatusInternalServerError,
 	EUNAVAILABLE:       http.StatusServiceUnavailable,
 	EINSUFFICIENTSCOPE: http.StatusForbidden,
+	EQUOTA:             http.StatusForbidden,
 }
 
 // HTTPStatus returns the HTTP status that answers an error with code: 200
@@ -55,7 +57,7 @@ func HTTPStatus(code string) int {
 // ErrorCodes lists every error code, for tests and documentation.
 func ErrorCodes() []string {
 	return []string{EMALFORMED, EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EAPIDISABLED,
-		EPLANFORBIDDEN, ETOOLARGE, ERATELIMITED, EINTERNAL, EUNAVAILABLE, EINSUFFICIENTSCOPE}
+		EPLANFORBIDDEN, ETOOLARGE, ERATELIMITED, EINTERNAL, EUNAVAILABLE, EINSUFFICIENTSCOPE, EQUOTA}
 }
 
 // RetryAfterUnavailable is how long a client is asked to wait (Retry-After)

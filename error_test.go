@@ -27,6 +27,7 @@ func TestErrorStatusTableIsUsedEverywhere(t *testing.T) {
 		hookd.EINTERNAL:          http.StatusInternalServerError,
 		hookd.EUNAVAILABLE:       http.StatusServiceUnavailable,
 		hookd.EINSUFFICIENTSCOPE: http.StatusForbidden,
+		hookd.EQUOTA:             http.StatusForbidden,
 	}
 	if len(hookd.ErrorCodes()) != len(want) {
 		t.Errorf("ErrorCodes() has %d codes, the test knows %d", len(hookd.ErrorCodes()), len(want))

@@ -33,7 +33,20 @@ type Event struct {
 	// IdempotencyKey is the publisher's key, or "".
 	IdempotencyKey string
 	CreatedAt      time.Time
+	// FanOutAfter is "" once every delivery of the event is stored. A
+	// fan-out too large for one transaction is written in chunks, in
+	// endpoint ID order; until it is finished, FanOutAfter is the ID of
+	// the last endpoint whose delivery is stored, and the deliveries to
+	// the subscribed endpoints after it are still to be written (see
+	// EventStore.WriteFanOut). Stores set it only on the events that
+	// ClaimFanOuts returns.
+	FanOutAfter string
 }
+
+// FanOutLease is how long the writer of an unfinished fan-out owns it
+// after writing its last chunk: when it has written nothing for this long
+// (its process died), another takes the fan-out over and finishes it.
+const FanOutLease = 30 * time.Second
 
 // Publication is an event with its deliveries (one per subscribed endpoint),
 // handed to a store method that writes them in the same transaction as the

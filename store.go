@@ -43,6 +43,7 @@ type Store interface {
 	DeliveryStore
 	DirectoryStore
 	InboundStore
+	QuotaStore
 	ConsoleSessionStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
@@ -96,7 +97,8 @@ type TenantStore interface {
 // items, exactly as for items that do not exist.
 type CredentialStore interface {
 	// CreateAccessToken stores t.
-	CreateAccessToken(ctx context.Context, t *AccessToken) error
+	// A quota (see QuotaStore) bounds the tenant's named tokens.
+	CreateAccessToken(ctx context.Context, t *AccessToken, quota ...Quota) error
 	// AccessTokenByHash returns the token with the given hash, named or
 	// issued to an OAuth client, expired or not. Returns ENOTFOUND if none.
 	AccessTokenByHash(ctx context.Context, hash []byte) (*AccessToken, error)
@@ -121,7 +123,8 @@ type CredentialStore interface {
 	// CreateServiceAccount stores a. Returns ECONFLICT if its tenant has an
 	// account with its email already, and ENOTFOUND if its tenant does not
 	// exist.
-	CreateServiceAccount(ctx context.Context, a *ServiceAccount) error
+	// A quota (see QuotaStore) bounds the tenant's accounts.
+	CreateServiceAccount(ctx context.Context, a *ServiceAccount, quota ...Quota) error
 	// ServiceAccountsByEmail returns up to limit accounts with the given
 	// email, of tenantID or, when it is "", of any tenant, the oldest first
 	// (by creation time, then ID). None is not an error.
@@ -138,7 +141,8 @@ type CredentialStore interface {
 	TouchServiceAccount(ctx context.Context, id string, t time.Time) error
 
 	// CreateOAuthClient stores c.
-	CreateOAuthClient(ctx context.Context, c *OAuthClient) error
+	// A quota (see QuotaStore) bounds the tenant's clients.
+	CreateOAuthClient(ctx context.Context, c *OAuthClient, quota ...Quota) error
 	// OAuthClient returns a client by ID, of any tenant when tenantID is "".
 	// Returns ENOTFOUND if none.
 	OAuthClient(ctx context.Context, tenantID, id string) (*OAuthClient, error)
@@ -148,6 +152,18 @@ type CredentialStore interface {
 	// DeleteOAuthClient deletes a client and every token issued to it.
 	// Returns ENOTFOUND if none.
 	DeleteOAuthClient(ctx context.Context, tenantID, id string) error
+}
+
+// QuotaStore counts what tenants created. The create methods of the other
+// stores take optional quotas: given one, a create stores its item only
+// while the tenant has fewer items of the quota's kind than the quota
+// allows for the tenant's plan, counting and inserting in one transaction
+// so that creates racing for the last place never both pass, and returns
+// EQUOTA (see QuotaExceeded) otherwise.
+type QuotaStore interface {
+	// QuotaCounts returns how many items of each kind the tenant has
+	// (named access tokens only, the tenant's own event types only).
+	QuotaCounts(ctx context.Context, tenantID string) (map[QuotaKind]int, error)
 }
 
 // SettingStore keeps instance-wide values such as the operator token's hash.
@@ -170,7 +186,8 @@ type EventTypeStore interface {
 	// CreateEventType stores a tenant's type t. Returns ECONFLICT if the
 	// tenant already has a type of that name or a built-in type has it, and
 	// ENOTFOUND if the tenant does not exist.
-	CreateEventType(ctx context.Context, t *EventType) error
+	// A quota (see QuotaStore) bounds the tenant's own types.
+	CreateEventType(ctx context.Context, t *EventType, quota ...Quota) error
 	// PutBuiltinEventTypes stores the built-in types ts (their TenantID is
 	// ""): it adds the missing ones and saves the description, schema,
 	// example, version and deprecation of those that differ, setting their
@@ -200,7 +217,8 @@ type EndpointStore interface {
 	// CreateEndpoint stores e. Returns ENOTFOUND if its tenant does not
 	// exist, and EINVALID (HTTPSRequired at body.url) if e's URL is not
 	// https while its tenant requires https endpoints.
-	CreateEndpoint(ctx context.Context, e *Endpoint) error
+	// A quota (see QuotaStore) bounds the tenant's endpoints.
+	CreateEndpoint(ctx context.Context, e *Endpoint, quota ...Quota) error
 	// Endpoint returns an endpoint of the tenant. Returns ENOTFOUND if none.
 	Endpoint(ctx context.Context, tenantID, id string) (*Endpoint, error)
 	// ListEndpoints returns a page of the tenant's endpoints. Sort fields:
@@ -239,7 +257,26 @@ type EventStore interface {
 	// several callers racing with one key, exactly one stores its event.
 	// Returns ECONFLICT if an ID is taken, ENOTFOUND if the tenant or an
 	// endpoint does not exist; on any error nothing is stored.
+	// If e.FanOutAfter is set, the fan-out is unfinished and the event is
+	// stored so, leased to the caller for FanOutLease from e.CreatedAt;
+	// WriteFanOut stores the rest.
 	PublishEvent(ctx context.Context, e *Event, deliveries []*Delivery) (existing *Event, err error)
+	// WriteFanOut stores, in one transaction, the next chunk of the
+	// unfinished fan-out of e (an event of e.TenantID, whose fan-out is
+	// stored as having reached e.FanOutAfter): the deliveries, except any
+	// to an endpoint that already has a delivery of e; and the fan-out's
+	// progress, after (the ID of the chunk's last endpoint, or "" when the
+	// chunk finishes it), leased to the caller until leaseUntil. Then it
+	// sets e.FanOutAfter to after. Returns ECONFLICT, storing nothing, if
+	// the stored progress is not e.FanOutAfter (another writer took the
+	// fan-out over) or the event is gone.
+	WriteFanOut(ctx context.Context, e *Event, deliveries []*Delivery, after string, leaseUntil time.Time) error
+	// ClaimFanOuts returns up to limit events whose fan-out is unfinished
+	// and whose writer's lease ended before now (oldest lease first), each
+	// with its FanOutAfter, leased to the caller until leaseUntil. Callers
+	// racing, in this process or another sharing the database, never get
+	// the same event.
+	ClaimFanOuts(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Event, error)
 	// Event returns an event of the tenant. Returns ENOTFOUND if none.
 	Event(ctx context.Context, tenantID, id string) (*Event, error)
 	// ListEvents returns a page of the tenant's events, of eventType only
@@ -394,7 +431,8 @@ type DirectoryStore interface {
 type InboundStore interface {
 	// CreateProvisioningDestination stores d. Returns ENOTFOUND if its
 	// tenant does not exist.
-	CreateProvisioningDestination(ctx context.Context, d *ProvisioningDestination) error
+	// A quota (see QuotaStore) bounds the tenant's destinations.
+	CreateProvisioningDestination(ctx context.Context, d *ProvisioningDestination, quota ...Quota) error
 	// ProvisioningDestination returns a destination of the tenant. Returns
 	// ENOTFOUND if none.
 	ProvisioningDestination(ctx context.Context, tenantID, id string) (*ProvisioningDestination, error)

@@ -55,7 +55,7 @@ func (a *App) CreateAccessToken(ctx context.Context, by *hookd.Principal, in New
 		ExpiresAt: exp,
 		Scopes:    scopes,
 	}
-	if err := a.Store.CreateAccessToken(ctx, t); err != nil {
+	if err := a.Store.CreateAccessToken(ctx, t, a.quota(hookd.QuotaAccessTokens)...); err != nil {
 		return nil, "", err
 	}
 	return t, token, nil

@@ -45,6 +45,13 @@ type App struct {
 	// offers them the deliveries it stores, and those they take are stored
 	// already claimed and sent at once, sparing a claim from the store.
 	Workers Workers
+	// Quotas bound what each tenant may create. Defaults to
+	// DefaultQuotas().
+	Quotas Quotas
+	// FanOutChunk is the most deliveries of one event written in one
+	// transaction; a larger fan-out is written in several. Defaults to
+	// DefaultFanOutChunk (100).
+	FanOutChunk int
 	// PublicURL is the base of the URLs hookd shows (HOOKD_PUBLIC_URL),
 	// such as https://hookd.example.com, without a trailing slash. When it
 	// is "", those URLs are left out.
@@ -133,6 +140,7 @@ func New(store hookd.Store, clock hookd.Clock, box *secret.Box, log *slog.Logger
 		DefaultPlan:      hookd.PlanEnterprise,
 		PasswordParams:   secret.DefaultPasswordParams,
 		OAuthTokenTTL:    time.Hour,
+		Quotas:           DefaultQuotas(),
 		PasswordCacheTTL: 5 * time.Minute,
 
 		SessionIdleTimeout: DefaultSessionIdleTimeout,

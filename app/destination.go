@@ -63,7 +63,8 @@ type UpdateDestinationInput struct {
 
 // CreateProvisioningDestination adds a destination to the tenant. Its
 // signing secret, if it has a scheme, is in SigningSecret in plaintext.
-// Returns EINVALID listing every invalid field.
+// Returns EINVALID listing every invalid field, and EQUOTA if the tenant
+// has as many destinations as its quota allows.
 func (a *App) CreateProvisioningDestination(ctx context.Context, tenantID string, in CreateDestinationInput) (*hookd.ProvisioningDestination, error) {
 	now := a.now()
 	d := &hookd.ProvisioningDestination{
@@ -80,7 +81,7 @@ func (a *App) CreateProvisioningDestination(ctx context.Context, tenantID string
 	if err := a.applyDestinationInput(d, up, "The provisioning destination cannot be created."); err != nil {
 		return nil, err
 	}
-	if err := a.Store.CreateProvisioningDestination(ctx, d); err != nil {
+	if err := a.Store.CreateProvisioningDestination(ctx, d, a.quota(hookd.QuotaDestinations)...); err != nil {
 		return nil, err
 	}
 	return d, a.openSigningSecret(d)

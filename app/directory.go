@@ -48,17 +48,29 @@ func (a *App) publication(ctx context.Context, tenantID, typ string, data any, n
 		return nil, fmt.Errorf("app: %s data does not match the type's schema: %v", typ, err)
 	}
 	e := &hookd.Event{ID: hookd.NewID(hookd.PrefixEvent), TenantID: tenantID, Type: typ, Data: raw, Timestamp: now, CreatedAt: now}
-	ds, _, err := a.deliveriesFor(ctx, e)
+	ds, endpoints, err := a.deliveriesFor(ctx, e)
 	if err != nil {
 		return nil, err
 	}
+	// A large fan-out goes with the change only as far as its first
+	// chunk; published writes the rest.
+	ds, _, _, _ = a.splitFanOut(e, ds, endpoints)
 	return &hookd.Publication{Event: e, Deliveries: ds}, nil
 }
 
-// published tells the workers about pub's deliveries once it is stored.
+// published tells the workers about pub's deliveries once it is stored,
+// and writes the rest of a fan-out too large for the change's transaction
+// (in chunks; if it cannot, ResumeFanOuts will).
 func (a *App) published(pub *hookd.Publication) {
-	if pub != nil {
-		a.deliveriesDue(pub.Deliveries)
+	if pub == nil {
+		return
+	}
+	a.deliveriesDue(pub.Deliveries)
+	if pub.Event != nil && pub.Event.FanOutAfter != "" {
+		ctx := context.Background()
+		if _, err := a.resumeFanOut(ctx, pub.Event); err != nil {
+			a.Log.WarnContext(ctx, "fan-out interrupted; it will be resumed", "event", pub.Event.ID, "err", err)
+		}
 	}
 }
 

@@ -49,7 +49,8 @@ type CreateEndpointInput struct {
 // CreateEndpoint adds an endpoint to the tenant, enabled, with a new signing
 // secret and verification key (returned in plaintext in the endpoint).
 // Returns EINVALID listing every invalid field (event types must be in the
-// tenant's catalog; the URL must be https if the tenant requires it), and
+// tenant's catalog; the URL must be https if the tenant requires it),
+// EQUOTA if the tenant has as many endpoints as its quota allows, and
 // EPLANFORBIDDEN unless the tenant's plan includes webhooks.
 func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndpointInput) (*hookd.Endpoint, error) {
 	t, err := a.webhooksTenant(ctx, tenantID)
@@ -96,7 +97,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	if err := a.sealHeaders(e); err != nil {
 		return nil, err
 	}
-	if err := a.Store.CreateEndpoint(ctx, e); err != nil {
+	if err := a.Store.CreateEndpoint(ctx, e, a.quota(hookd.QuotaEndpoints)...); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -30,9 +30,13 @@ type PublishInput struct {
 }
 
 // Publish stores an event and one delivery per endpoint of the tenant
-// subscribed to its type, in one transaction: pending and due now for an
-// enabled endpoint, held for a disabled one (sent when it is enabled
-// again). When it returns without error the event is durably stored.
+// subscribed to its type: pending and due now for an enabled endpoint, held
+// for a disabled one (sent when it is enabled again). Up to FanOutChunk
+// deliveries are stored in one transaction with the event; a larger
+// fan-out is written in further transactions of at most FanOutChunk each,
+// so that other tenants' writes go between them. When it returns without
+// error the event and its whole fan-out are durably stored or recorded (a
+// fan-out cut short by a crash is finished by ResumeFanOuts).
 // replayed is true when the idempotency key was used within the window:
 // the event is the first one, and nothing new was stored. Returns EINVALID
 // at body.type for a type not in the catalog, at body.data naming each
@@ -47,7 +51,8 @@ func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e 
 }
 
 // PublishWithDeliveries is Publish that also returns the event's
-// deliveries: those it stored, or for a replay those of the first event.
+// deliveries: those it stored (a fan-out cut short leaves the rest to
+// ResumeFanOuts), or for a replay those of the first event.
 func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (*hookd.Event, []*hookd.Delivery, bool, error) {
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return nil, nil, false, err
@@ -75,10 +80,11 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		IdempotencyKey: in.IdempotencyKey,
 		CreatedAt:      now,
 	}
-	ds, endpoints, err := a.deliveriesFor(ctx, e)
+	all, allEndpoints, err := a.deliveriesFor(ctx, e)
 	if err != nil {
 		return nil, nil, false, err
 	}
+	ds, endpoints, rest, restEndpoints := a.splitFanOut(e, all, allEndpoints)
 	taken, takenEndpoints := a.handOver(ds, endpoints)
 	existing, err := a.Store.PublishEvent(ctx, e, ds)
 	if err != nil || existing != nil {
@@ -110,6 +116,11 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		a.Workers.Take(e, taken, takenEndpoints)
 	}
 	a.deliveriesDue(ds)
+	if len(rest) > 0 {
+		// The event is stored and the rest of its fan-out recorded: finish
+		// it even if the client goes away meanwhile.
+		ds = append(ds, a.writeFanOut(context.WithoutCancel(ctx), e, rest, restEndpoints)...)
+	}
 	return e, ds, false, nil
 }
 

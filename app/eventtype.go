@@ -123,7 +123,7 @@ func (a *App) CreateEventType(ctx context.Context, tenantID string, in CreateEve
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
-	if err := a.Store.CreateEventType(ctx, t); err != nil {
+	if err := a.Store.CreateEventType(ctx, t, a.quota(hookd.QuotaEventTypes)...); err != nil {
 		return nil, err
 	}
 	return t, nil

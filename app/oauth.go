@@ -37,7 +37,7 @@ func (a *App) CreateOAuthClient(ctx context.Context, by *hookd.Principal, name s
 		Scopes:     granted,
 		CreatedAt:  a.now(),
 	}
-	if err := a.Store.CreateOAuthClient(ctx, c); err != nil {
+	if err := a.Store.CreateOAuthClient(ctx, c, a.quota(hookd.QuotaOAuthClients)...); err != nil {
 		return nil, "", err
 	}
 	return c, sec, nil

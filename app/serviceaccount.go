@@ -45,7 +45,7 @@ func (a *App) CreateServiceAccount(ctx context.Context, by *hookd.Principal, ema
 		Scopes:       granted,
 		CreatedAt:    a.now(),
 	}
-	if err := a.Store.CreateServiceAccount(ctx, sa); err != nil {
+	if err := a.Store.CreateServiceAccount(ctx, sa, a.quota(hookd.QuotaServiceAccounts)...); err != nil {
 		return nil, err
 	}
 	return sa, nil

@@ -182,6 +182,7 @@ var errorHeadings = map[string]string{
 	hookd.ERATELIMITED:       "Too many attempts",
 	hookd.EUNAVAILABLE:       "Temporarily unavailable",
 	hookd.EINSUFFICIENTSCOPE: "Not allowed",
+	hookd.EQUOTA:             "Quota reached",
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *visit) error {

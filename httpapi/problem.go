@@ -31,6 +31,7 @@ const (
 	TypeForbidden       = ProblemTypeBase + "forbidden"
 	TypeAPIDisabled     = ProblemTypeBase + "api-disabled"
 	TypePlanForbidden   = ProblemTypeBase + "plan-forbidden"
+	TypeQuotaExceeded   = ProblemTypeBase + "quota-exceeded"
 	TypeNotFound        = ProblemTypeBase + "not-found"
 	TypeConflict        = ProblemTypeBase + "conflict"
 	TypeRateLimited     = ProblemTypeBase + "rate-limited"
@@ -140,6 +141,7 @@ var problemTypes = map[string]string{
 	hookd.ERATELIMITED:       TypeRateLimited,
 	hookd.EUNAVAILABLE:       TypeUnavailable,
 	hookd.EINSUFFICIENTSCOPE: TypeInsufficientScope,
+	hookd.EQUOTA:             TypeQuotaExceeded,
 }
 
 // wwwAuthenticate lists the schemes hookd accepts, for 401 answers.

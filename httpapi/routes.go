@@ -33,6 +33,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// API access.
 	registerGetTenantSelf(api, s.App)
+	registerGetQuotas(api, s.App)
 	registerGetAPIAccess(api, s.App)
 	registerRevealAPIKey(api, s.App)
 	registerRegenerateAPIKey(api, s.App)

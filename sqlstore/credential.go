@@ -48,8 +48,8 @@ func scanAccessToken(sc scanner, extra ...any) (*hookd.AccessToken, error) {
 // CreateAccessToken stores t; its times are rounded down to microseconds in
 // UTC, as stored. Returns ECONFLICT if a token has its hash, and ENOTFOUND if
 // its tenant, or its OAuth client within the tenant, does not exist.
-func (s *Store) CreateAccessToken(ctx context.Context, t *hookd.AccessToken) error {
-	_, err := s.exec(ctx, s.d.rebind("INSERT INTO access_tokens ("+accessTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+func (s *Store) CreateAccessToken(ctx context.Context, t *hookd.AccessToken, quota ...hookd.Quota) error {
+	_, err := s.execWithinQuotas(ctx, t.TenantID, quota, s.d.rebind("INSERT INTO access_tokens ("+accessTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		t.ID, t.TenantID, t.Name, t.Prefix, nullBytes(t.Hash), s.d.time(t.CreatedAt), s.d.nullTime(t.LastUsedAt),
 		nullString(t.OAuthClientID), s.d.nullTime(t.ExpiresAt), t.Scopes.String())
 	if err != nil {
@@ -170,8 +170,8 @@ func scanServiceAccount(sc scanner, extra ...any) (*hookd.ServiceAccount, error)
 // CreateServiceAccount stores a; its times are rounded down to microseconds
 // in UTC, as stored. Returns ECONFLICT if its tenant has an account with its
 // email already, and ENOTFOUND if its tenant does not exist.
-func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccount) error {
-	_, err := s.exec(ctx, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)"),
+func (s *Store) CreateServiceAccount(ctx context.Context, a *hookd.ServiceAccount, quota ...hookd.Quota) error {
+	_, err := s.execWithinQuotas(ctx, a.TenantID, quota, s.d.rebind("INSERT INTO service_accounts ("+serviceAccountColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)"),
 		a.ID, a.TenantID, a.Email, a.PasswordHash, s.d.time(a.CreatedAt), s.d.nullTime(a.LastUsedAt), a.Scopes.String())
 	if err != nil {
 		return interpretError(err, "create service account", "service account")
@@ -254,8 +254,8 @@ func scanOAuthClient(sc scanner, extra ...any) (*hookd.OAuthClient, error) {
 
 // CreateOAuthClient stores c; its time is rounded down to microseconds in
 // UTC, as stored. Returns ENOTFOUND if its tenant does not exist.
-func (s *Store) CreateOAuthClient(ctx context.Context, c *hookd.OAuthClient) error {
-	_, err := s.exec(ctx, s.d.rebind("INSERT INTO oauth_clients ("+oauthClientColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
+func (s *Store) CreateOAuthClient(ctx context.Context, c *hookd.OAuthClient, quota ...hookd.Quota) error {
+	_, err := s.execWithinQuotas(ctx, c.TenantID, quota, s.d.rebind("INSERT INTO oauth_clients ("+oauthClientColumns+") VALUES (?, ?, ?, ?, ?, ?)"),
 		c.ID, c.TenantID, c.Name, nullBytes(c.SecretHash), s.d.time(c.CreatedAt), c.Scopes.String())
 	if err != nil {
 		return interpretError(err, "create OAuth client", "OAuth client")

@@ -117,13 +117,13 @@ func normalizeEndpoint(e *hookd.Endpoint) {
 // UTC, as stored, and nil lists and maps become empty ones. Returns
 // ENOTFOUND if its tenant does not exist, and EINVALID if e's URL is not
 // https while the tenant requires https endpoints.
-func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
+func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint, quota ...hookd.Quota) error {
 	const op, noun = "create endpoint", "endpoint"
 	types, headers, current, previous, prevExp, err := endpointValues(e)
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	_, err = s.execEndpoint(ctx, e, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
+	_, err = s.execEndpoint(ctx, e, quota, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
 		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
@@ -164,7 +164,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	res, err := s.execEndpoint(ctx, e, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
+	res, err := s.execEndpoint(ctx, e, nil, s.d.rebind(`UPDATE endpoints SET name = ?, url = ?, description = ?,
 		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
@@ -187,15 +187,20 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 // require_https_endpoints under a lock on the tenant's row (FOR KEY SHARE on
 // PostgreSQL, which SetRequireHTTPSEndpoints's FOR UPDATE waits for), and
 // refuses the URL if it is set.
-func (s *Store) execEndpoint(ctx context.Context, e *hookd.Endpoint, q string, args ...any) (sql.Result, error) {
+func (s *Store) execEndpoint(ctx context.Context, e *hookd.Endpoint, quotas []hookd.Quota, q string, args ...any) (sql.Result, error) {
 	if hookd.IsHTTPSURL(e.URL) {
-		return s.exec(ctx, q, args...)
+		return s.execWithinQuotas(ctx, e.TenantID, quotas, q, args...)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
+	if len(quotas) > 0 {
+		if err := s.checkQuotas(ctx, tx, e.TenantID, quotas); err != nil {
+			return nil, err
+		}
+	}
 	lock := ""
 	if s.d.name == BackendPostgres {
 		lock = " FOR KEY SHARE"

@@ -72,18 +72,18 @@ func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType str
 }
 
 var (
-	insertEventQuery    = "INSERT INTO events (" + eventColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
-	insertDeliveryQuery = "INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	insertEventQuery = "INSERT INTO events (" + eventColumns + ", fanout_after, fanout_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-// PublishEvent stores e and its deliveries in one transaction, unless
+// PublishEvent stores e and its deliveries in one transaction (with the
+// progress of its fan-out, if e.FanOutAfter says it is unfinished), unless
 // e.IdempotencyKey was used by the tenant less than hookd.IdempotencyWindow
 // before e.CreatedAt: then it stores nothing and returns that event. The
 // key's row is claimed with an upsert, so racing publishers serialize on
 // it. Times of e and the deliveries are rounded as stored.
 func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*hookd.Delivery) (*hookd.Event, error) {
 	const op = "publish event"
-	if err := s.prepareAll(ctx, insertEventQuery, insertDeliveryQuery); err != nil {
+	if err := s.prepareAll(ctx, append(insertDeliveriesQueries(len(deliveries), false), insertEventQuery)...); err != nil {
 		return nil, interpretError(err, op, "event")
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -135,26 +135,16 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, op string, e *hookd
 		return interpretError(err, op, "event")
 	}
 	defer insert.Close()
+	// An unfinished fan-out is leased to its writer from the start.
+	var fanOutAfter, fanOutUntil any
+	if e.FanOutAfter != "" {
+		fanOutAfter, fanOutUntil = e.FanOutAfter, s.d.time(e.CreatedAt.Add(hookd.FanOutLease))
+	}
 	if _, err := insert.ExecContext(ctx, e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp),
-		e.IdempotencyKey, s.d.time(e.CreatedAt)); err != nil {
+		e.IdempotencyKey, s.d.time(e.CreatedAt), fanOutAfter, fanOutUntil); err != nil {
 		return interpretError(err, op, "event")
 	}
-	if len(deliveries) == 0 {
-		return nil
-	}
-	stmt, err := s.txStmt(ctx, tx, insertDeliveryQuery)
-	if err != nil {
-		return interpretError(err, op, "delivery")
-	}
-	defer stmt.Close()
-	for _, d := range deliveries {
-		if _, err := stmt.ExecContext(ctx, d.ID, d.TenantID, d.EventID, d.EndpointID, d.EventType, string(d.State),
-			d.Attempts, s.d.time(d.RunAt), s.d.nullTime(d.LeaseUntil), s.d.time(d.CreatedAt),
-			s.d.time(d.UpdatedAt)); err != nil {
-			return interpretError(err, op, "delivery")
-		}
-	}
-	return nil
+	return interpretError(s.insertDeliveries(ctx, tx, deliveries, false), op, "delivery")
 }
 
 // insertPublication writes pub, if not nil, in tx; see insertEvent.

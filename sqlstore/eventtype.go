@@ -56,7 +56,7 @@ func normalizeEventType(t *hookd.EventType) {
 // microseconds in UTC, as stored. Returns ECONFLICT if the tenant already has
 // a type of that name or a built-in type has it, and ENOTFOUND if the tenant
 // does not exist (a TenantID of "" names no tenant).
-func (s *Store) CreateEventType(ctx context.Context, t *hookd.EventType) error {
+func (s *Store) CreateEventType(ctx context.Context, t *hookd.EventType, quota ...hookd.Quota) error {
 	const op, noun = "create event type", "event type"
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -77,6 +77,11 @@ func (s *Store) CreateEventType(ctx context.Context, t *hookd.EventType) error {
 	}
 	if n == 0 {
 		return notFound(op, "tenant")
+	}
+	if len(quota) > 0 {
+		if err := s.checkQuotas(ctx, tx, t.TenantID, quota); err != nil {
+			return interpretError(err, op, noun)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, s.d.rebind(
 		"INSERT INTO event_types ("+eventTypeColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), s.eventTypeArgs(t)...); err != nil {

@@ -71,13 +71,13 @@ func normalizeDestination(d *hookd.ProvisioningDestination) {
 }
 
 // CreateProvisioningDestination stores d.
-func (s *Store) CreateProvisioningDestination(ctx context.Context, d *hookd.ProvisioningDestination) error {
+func (s *Store) CreateProvisioningDestination(ctx context.Context, d *hookd.ProvisioningDestination, quota ...hookd.Quota) error {
 	const op, noun = "create provisioning destination", "provisioning destination"
 	mapping, err := mappingValue(d.Mapping)
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
-	_, err = s.db.ExecContext(ctx, s.d.rebind("INSERT INTO provisioning_destinations ("+destinationColumns+
+	_, err = s.execWithinQuotas(ctx, d.TenantID, quota, s.d.rebind("INSERT INTO provisioning_destinations ("+destinationColumns+
 		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		d.ID, d.TenantID, d.Name, string(d.Type), mapping, string(d.Signature), d.SignatureHeader, d.SignatureEncoding,
 		nullBytes(d.SealedSigningSecret), s.d.time(d.CreatedAt), s.d.time(d.UpdatedAt))

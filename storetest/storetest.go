@@ -39,6 +39,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"EventType", eventTypeTests},
 		{"Endpoint", endpointTests},
 		{"Event", eventTests},
+		{"FanOut", fanOutTests},
+		{"Quota", quotaTests},
 		{"Delivery", deliveryTests},
 		{"Queue", queueTests},
 		{"Directory", directoryTests},

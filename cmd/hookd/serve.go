@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,8 @@ type ServeCmd struct {
 	Concurrency   int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc  int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
 	HashConc      int           `name:"password-hash-concurrency" env:"HOOKD_PASSWORD_HASH_CONCURRENCY" default:"0" help:"Most argon2id password checks (console sign-ins, HTTP Basic) running at once, each taking 64 MiB; others wait up to 1 s, then get 503 (0: half the CPUs, at least 1)."`
+	Quotas        QuotaFlags    `embed:""`
+	FanOutChunk   int           `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"100" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so that one tenant never holds the database writer for long."`
 	MinFreeDisk   uint64        `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
 	DeliveryLease time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
@@ -58,6 +61,10 @@ func (c *ServeCmd) Run(env *Env) error {
 		return fmt.Errorf("--password-hash-concurrency: %d is negative", c.HashConc)
 	}
 	a.PasswordHashConcurrency = c.HashConc
+	a.FanOutChunk = c.FanOutChunk
+	if a.Quotas, err = c.Quotas.quotas(); err != nil {
+		return err
+	}
 
 	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
 	if err != nil {
@@ -121,6 +128,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	var workers sync.WaitGroup
 	workers.Go(func() { pruneTokens(ctx, a, log) })
 	workers.Go(func() { pruner.Run(ctx) })
+	workers.Go(func() { resumeFanOuts(ctx, a, log) })
 	workers.Go(func() {
 		if err := dispatcher.Run(ctx); err != nil {
 			log.Error("delivery workers stopped", "err", err)
@@ -200,4 +208,68 @@ func (f InboundLimitFlags) inboundLimits() app.InboundLimits {
 		LogMaxCalls:    int(orOff(int64(f.InboundLogMaxCalls))),
 		LogMaxBytes:    orOff(f.InboundLogMaxMiB << 20),
 	}
+}
+
+// resumeFanOuts finishes, every five seconds until ctx ends, the fan-outs
+// whose writer died (this process before a restart, or another instance)
+// once their lease has ended.
+func resumeFanOuts(ctx context.Context, a *app.App, log interface {
+	Warn(string, ...any)
+}) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		if _, err := a.ResumeFanOuts(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cannot resume fan-outs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// QuotaFlags are the per-tenant quotas: instance defaults, and per-plan
+// overrides in the style of --plan-rate-limit.
+type QuotaFlags struct {
+	MaxEndpoints       int            `name:"max-endpoints" env:"HOOKD_MAX_ENDPOINTS" default:"1000" help:"Most endpoints a tenant may have (0: no limit)."`
+	MaxEventTypes      int            `name:"max-event-types" env:"HOOKD_MAX_EVENT_TYPES" default:"1000" help:"Most event types of its own a tenant may have (0: no limit)."`
+	MaxDestinations    int            `name:"max-destinations" env:"HOOKD_MAX_DESTINATIONS" default:"100" help:"Most provisioning destinations a tenant may have (0: no limit)."`
+	MaxAccessTokens    int            `name:"max-access-tokens" env:"HOOKD_MAX_ACCESS_TOKENS" default:"100" help:"Most named access tokens a tenant may have (0: no limit)."`
+	MaxOAuthClients    int            `name:"max-oauth-clients" env:"HOOKD_MAX_OAUTH_CLIENTS" default:"100" help:"Most OAuth clients a tenant may have (0: no limit)."`
+	MaxServiceAccounts int            `name:"max-service-accounts" env:"HOOKD_MAX_SERVICE_ACCOUNTS" default:"100" help:"Most service accounts a tenant may have (0: no limit)."`
+	PlanQuotas         map[string]int `name:"plan-quota" env:"HOOKD_PLAN_QUOTAS" mapsep:"," help:"Per-plan overrides of the --max-* quotas, as plan.kind=n, such as free.endpoints=10,enterprise.endpoints=5000 (kinds: endpoints, event_types, destinations, access_tokens, oauth_clients, service_accounts; 0: no limit)."`
+}
+
+// quotas returns the app's quotas, or an error naming a bad override.
+func (f QuotaFlags) quotas() (app.Quotas, error) {
+	q := app.Quotas{Limits: map[hookd.QuotaKind]int{
+		hookd.QuotaEndpoints:       f.MaxEndpoints,
+		hookd.QuotaEventTypes:      f.MaxEventTypes,
+		hookd.QuotaDestinations:    f.MaxDestinations,
+		hookd.QuotaAccessTokens:    f.MaxAccessTokens,
+		hookd.QuotaOAuthClients:    f.MaxOAuthClients,
+		hookd.QuotaServiceAccounts: f.MaxServiceAccounts,
+	}}
+	for k, n := range q.Limits {
+		if n < 0 {
+			return app.Quotas{}, fmt.Errorf("--max-%s: must not be negative", strings.ReplaceAll(string(k), "_", "-"))
+		}
+	}
+	for key, n := range f.PlanQuotas {
+		plan, kind, ok := strings.Cut(key, ".")
+		if !ok || !hookd.Plan(plan).Valid() || !slices.Contains(hookd.QuotaKinds, hookd.QuotaKind(kind)) || n < 0 {
+			return app.Quotas{}, fmt.Errorf("--plan-quota: %s=%d is not plan.kind=n (plans %v, kinds %v, n not negative)",
+				key, n, hookd.Plans, hookd.QuotaKinds)
+		}
+		if q.PerPlan == nil {
+			q.PerPlan = map[hookd.Plan]map[hookd.QuotaKind]int{}
+		}
+		if q.PerPlan[hookd.Plan(plan)] == nil {
+			q.PerPlan[hookd.Plan(plan)] = map[hookd.QuotaKind]int{}
+		}
+		q.PerPlan[hookd.Plan(plan)][hookd.QuotaKind(kind)] = n
+	}
+	return q, nil
 }

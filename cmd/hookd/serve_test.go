@@ -545,3 +545,56 @@ func TestServePlanRateLimitsFromEnv(t *testing.T) {
 		t.Errorf("serve with --plan-rate-limit gold=2: err %v, want an unknown plan error", err)
 	}
 }
+
+// TestServeTenantQuotasFromEnv checks that HOOKD_MAX_* and
+// HOOKD_PLAN_QUOTAS bound what a tenant creates: beyond its plan's quota a
+// create answers 403 urn:hookd:problem:quota-exceeded naming the quota, and
+// GET /api/v1/quotas shows used and limit. A bad override stops serve.
+func TestServeTenantQuotasFromEnv(t *testing.T) {
+	t.Parallel()
+	getenv := envOf(map[string]string{"HOOKD_MAX_ACCESS_TOKENS": "5", "HOOKD_PLAN_QUOTAS": "enterprise.access_tokens=1"})
+	s := startServer(t, getenv, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--api-rate-limit", "0")
+	key := "Token " + enabledTenant(t, s, "quotaed")
+	want(t, "first token", s.do(http.MethodPost, "/api/v1/access-tokens", key, map[string]any{"name": "one"}), http.StatusCreated)
+	r := s.do(http.MethodPost, "/api/v1/access-tokens", key, map[string]any{"name": "two"})
+	want(t, "second token beyond enterprise.access_tokens=1", r, http.StatusForbidden)
+	p := decode[struct {
+		Type   string `json:"type"`
+		Errors []struct {
+			Location string `json:"location"`
+		} `json:"errors"`
+	}](t, r)
+	if p.Type != "urn:hookd:problem:quota-exceeded" || len(p.Errors) != 1 || p.Errors[0].Location != "quota.access_tokens" {
+		t.Fatalf("problem %s, want quota-exceeded at quota.access_tokens", r.body)
+	}
+	q := decode[struct {
+		Quotas []struct {
+			Kind        string
+			Used, Limit int
+		} `json:"quotas"`
+	}](t, s.do(http.MethodGet, "/api/v1/quotas", key, nil))
+	found := false
+	for _, u := range q.Quotas {
+		switch u.Kind {
+		case "access_tokens":
+			found = true
+			if u.Used != 1 || u.Limit != 1 {
+				t.Errorf("access tokens: used %d of %d, want 1 of 1", u.Used, u.Limit)
+			}
+		case "endpoints":
+			if u.Limit != 1000 {
+				t.Errorf("endpoints limit %d, want the default 1000", u.Limit)
+			}
+		}
+	}
+	if !found || len(q.Quotas) != 6 {
+		t.Errorf("quotas %+v, want six kinds", q.Quotas)
+	}
+	s.stop()
+
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--plan-quota", "gold.endpoints=2"}, envOf(nil), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--plan-quota") {
+		t.Errorf("serve with --plan-quota gold.endpoints=2: err %v, want a --plan-quota error", err)
+	}
+}
