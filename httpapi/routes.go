@@ -206,7 +206,7 @@ func tenantOperation(method, path, id, tag, summary, description string, status 
 // secret. The inbound webhooks /hooks/{tenant}/… need inbound (checked by
 // app.ReceiveInbound, as they are not huma operations).
 var operationScopes = map[string]hookd.Scope{
-	"get-own-tenant": hookd.ScopeRead, "get-api-access": hookd.ScopeRead, "get-settings": hookd.ScopeRead,
+	"get-own-tenant": hookd.ScopeRead, "get-api-access": hookd.ScopeRead, "get-settings": hookd.ScopeRead, "get-quotas": hookd.ScopeRead,
 	"list-access-tokens": hookd.ScopeRead, "get-access-token": hookd.ScopeRead,
 	"list-service-accounts": hookd.ScopeRead, "get-service-account": hookd.ScopeRead,
 	"list-oauth-clients": hookd.ScopeRead, "get-oauth-client": hookd.ScopeRead,
