@@ -83,8 +83,15 @@ const (
 // It asserts that every healthy publish is accepted (2xx) and reaches the
 // tenant's endpoint (counted at the receiver by webhook-id), that hookd's
 // resident memory stays under 512 MiB (VmRSS sampled every 100 ms, and
-// VmHWM at the end), and that the database (file, -wal and -shm) grows by
-// less than 5 MB during the attack.
+// VmHWM at the end), and that the attack grows the database (file, -wal and
+// -shm) by less than 5 MB.
+//
+// Database: the healthy tenant's own events are legitimate growth, and
+// they are not small: each stores the event, its delivery and the attempt
+// with its request and response, about 3.9 kB, so 1,200 events (60 s at
+// 20/s, measured alone) grow the database by 4.6 MB. The test measures the
+// bytes per healthy event in the baseline and counts only the growth beyond
+// that as the attack's; both figures are logged.
 //
 // Latency: the acceptance target is a healthy publish p99 under 100 ms. A
 // test must also pass on a busy machine (a CI runner, or this one shared
@@ -294,8 +301,15 @@ func TestHostileLoad(t *testing.T) {
 		len(accepted)-len(missing), len(accepted), rc.requests(), settled.Round(time.Millisecond))
 	t.Logf("hostile: hookd RSS: %s before the attack, peak %s (VmHWM %s), %s at its end; limit %s",
 		mib(rssBefore), mib(rssPeak), mib(hwm), mib(rssEnd), mib(hostileRSSLimitKiB))
-	t.Logf("hostile: database: %s before the attack (%s), peak %s, %s after (%s): grew %s; limit %s",
-		mb(dbBefore), dbBeforeFiles, mb(max(dbPeak.Load(), dbAfter)), mb(dbAfter), dbAfterFiles, mb(dbAfter-dbBefore), mb(hostileDBGrowthLimit))
+	// What the healthy tenant's own events take, at the baseline's bytes
+	// per event, is not the attack's doing.
+	perEvent := float64(dbBefore-dbStart) / float64(max(1, base.accepted()))
+	healthyGrowth := int64(perEvent * float64(okAttack))
+	attackGrowth := dbAfter - dbBefore - healthyGrowth
+	t.Logf("hostile: database: %s before the attack (%s), peak %s, %s after (%s): grew %s, "+
+		"%s of it the healthy tenant's %d events (%.1f kB each, as in the baseline), %s the attack's; limit %s for the attack",
+		mb(dbBefore), dbBeforeFiles, mb(max(dbPeak.Load(), dbAfter)), mb(dbAfter), dbAfterFiles, mb(dbAfter-dbBefore),
+		mb(healthyGrowth), okAttack, perEvent/1e3, mb(attackGrowth), mb(hostileDBGrowthLimit))
 	if why := guard.Load(); why != nil {
 		t.Errorf("the attack was stopped early because %s", why)
 	}
@@ -328,8 +342,9 @@ func TestHostileLoad(t *testing.T) {
 	if rssPeak >= hostileRSSLimitKiB {
 		t.Errorf("hookd's peak RSS %s, want under %s", mib(rssPeak), mib(hostileRSSLimitKiB))
 	}
-	if grew := dbAfter - dbBefore; grew >= hostileDBGrowthLimit {
-		t.Errorf("the database grew by %s during the attack, want under %s", mb(grew), mb(hostileDBGrowthLimit))
+	if attackGrowth >= hostileDBGrowthLimit {
+		t.Errorf("the database grew by %s during the attack, %s of it beyond the healthy tenant's events; want that under %s",
+			mb(dbAfter-dbBefore), mb(attackGrowth), mb(hostileDBGrowthLimit))
 	}
 	if t.Failed() {
 		logHookdWarnings(t, p)
@@ -669,7 +684,7 @@ func (hp *hostilePublisher) publish(ctx context.Context) hostileResult {
 		return r
 	}
 	if resp.StatusCode/100 != 2 {
-		r.err = fmt.Sprintf("event %d: %d %s", n, resp.StatusCode, b)
+		r.err = fmt.Sprintf("event %d: %d %s", n, resp.StatusCode, bytes.TrimSpace(b))
 		return r
 	}
 	var ev struct {
