@@ -42,15 +42,23 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, 
 		return nil, err
 	}
 	s.stmts.mu.Lock()
-	defer s.stmts.mu.Unlock()
 	if s.stmts.m == nil {
 		s.stmts.m = map[stmtKey]*sql.Stmt{}
 	}
-	if other := s.stmts.m[key]; other != nil {
+	other := s.stmts.m[key]
+	if other == nil {
+		s.stmts.m[key] = stmt
+	}
+	s.stmts.mu.Unlock()
+	if other != nil {
+		// Closed outside the lock: Close waits for every connection the
+		// statement was prepared on to finish its query, and such a query
+		// may wait (for a row lock) on a transaction whose goroutine needs
+		// the lock in txStmt — a deadlock seen with parallel publishes on
+		// PostgreSQL.
 		stmt.Close()
 		return other, nil
 	}
-	s.stmts.m[key] = stmt
 	return stmt, nil
 }
 
