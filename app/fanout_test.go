@@ -248,9 +248,14 @@ func TestLargeFanOutDoesNotBlockOtherTenants(t *testing.T) {
 	// Each of A's three fan-outs in one transaction would make one of B's
 	// publishes wait for all of it; in chunks, B waits for one chunk at
 	// most. The third slowest is taken so that one stall of a busy machine
-	// does not decide.
-	if limit := wholeTx / 3; third > limit {
-		t.Errorf("B's third slowest publish beside A's fan-outs took %v: over a third of A's fan-out in one transaction (%v)", third, wholeTx)
+	// does not decide. On a starved machine (the race detector beside a
+	// CPU hog) every chunk stretches too, so the bound is also allowed to
+	// be what B waits for in chunks: two of the longest chunk holds
+	// measured in this run, plus B's own p99 alone.
+	limit := max(wholeTx/3, 2*slices.Max(holds)+p99Alone)
+	if third > limit {
+		t.Errorf("B's third slowest publish beside A's fan-outs took %v: over %v (a third of A's fan-out in one transaction, %v, or two of its longest chunks, %v, plus B's p99 alone)",
+			third, limit, wholeTx, slices.Max(holds))
 	}
 }
 
