@@ -38,24 +38,7 @@ type Pruner struct {
 // PruneOnce deletes, batch by batch, every event that the retention lets
 // go, and returns how many.
 func (p *Pruner) PruneOnce(ctx context.Context) (int, error) {
-	retention := p.Retention
-	if retention <= 0 {
-		retention = hookd.DefaultRetention
-	}
-	batch := p.Batch
-	if batch <= 0 {
-		batch = DefaultPruneBatch
-	}
-	before := p.Clock.Now().Add(-retention)
-	total := 0
-	for ctx.Err() == nil {
-		n, err := p.Store.PruneHistory(ctx, before, batch)
-		total += n
-		if err != nil || n < batch {
-			return total, err
-		}
-	}
-	return total, ctx.Err()
+	return p.pruneBatches(ctx, p.Store.PruneHistory)
 }
 
 // PruneInboundOnce deletes, batch by batch, every inbound call older than
@@ -64,6 +47,12 @@ func (p *Pruner) PruneInboundOnce(ctx context.Context) (int, error) {
 	if p.Inbound == nil {
 		return 0, nil
 	}
+	return p.pruneBatches(ctx, p.Inbound.PruneInboundCalls)
+}
+
+// pruneBatches calls prune with the retention's cut-off and the batch size
+// until a batch comes back short, and returns how many rows went in all.
+func (p *Pruner) pruneBatches(ctx context.Context, prune func(context.Context, time.Time, int) (int, error)) (int, error) {
 	retention := p.Retention
 	if retention <= 0 {
 		retention = hookd.DefaultRetention
@@ -75,7 +64,7 @@ func (p *Pruner) PruneInboundOnce(ctx context.Context) (int, error) {
 	before := p.Clock.Now().Add(-retention)
 	total := 0
 	for ctx.Err() == nil {
-		n, err := p.Inbound.PruneInboundCalls(ctx, before, batch)
+		n, err := prune(ctx, before, batch)
 		total += n
 		if err != nil || n < batch {
 			return total, err
