@@ -63,6 +63,9 @@ type Delivery struct {
 	LeaseUntil *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Pull is set, when publishing, on a delivery to an endpoint whose
+	// mode Pulls: see PullDelivery. Never set on a delivery read back.
+	Pull *PullDelivery
 }
 
 // Attempt is one request sent for a delivery and what came back. Bodies are
@@ -105,6 +108,11 @@ type DeliveryResult struct {
 	Attempt    *Attempt
 	State      DeliveryState
 	RunAt      time.Time
+	// PingTransaction is, for a ping notification, the highest payload
+	// number it announced (0 for other deliveries). When the ping
+	// succeeded, the endpoint's NotifiedTransaction rises to it, and if a
+	// payload came after it the store queues the next ping.
+	PingTransaction int64
 }
 
 // EndpointResult is what a batch of attempts did to an endpoint: it was

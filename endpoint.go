@@ -27,6 +27,7 @@ const (
 	ModeFull EndpointMode = "full"
 	// ModePing sends a notice only; the receiver lists the payloads.
 	ModePing EndpointMode = "ping"
+	// ModePull (pull.go) sends nothing; the receiver lists the payloads.
 )
 
 // Defaults and limits of endpoints.
@@ -97,7 +98,23 @@ type Endpoint struct {
 	// Secrets are the signing secrets, the current one first, then the
 	// previous one (with an expiry) for SecretRotationOverlap after a
 	// rotation.
-	Secrets   []EndpointSecret
+	Secrets []EndpointSecret
+
+	// Pull state of a ping or pull endpoint (see pull.go); zero for
+	// others. LastTransaction, NotifiedTransaction and PulledTransaction
+	// are as in PullCursor; PingDeliveryID is the ping delivery waiting or
+	// in flight ("" for none). LastPulledAt is the last list-payloads
+	// call, PullActiveSince the start of the inactivity timer (nil: the
+	// creation) and InactiveAt when the endpoint turned inactive (nil:
+	// active).
+	LastTransaction     int64
+	NotifiedTransaction int64
+	PulledTransaction   int64
+	PingDeliveryID      string
+	LastPulledAt        *time.Time
+	PullActiveSince     *time.Time
+	InactiveAt          *time.Time
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -45,6 +45,7 @@ type Store interface {
 	InboundStore
 	QuotaStore
 	ConsoleSessionStore
+	PullStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error

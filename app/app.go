@@ -66,6 +66,9 @@ type App struct {
 	// InboundLimits bound what failed inbound calls and the inbound log
 	// cost; its zero value takes the defaults.
 	InboundLimits InboundLimits
+	// PullLifecycle is the inactivity lifecycle of ping and pull
+	// endpoints; its zero value takes the defaults (7 days each).
+	PullLifecycle hookd.PullLifecycle
 
 	// SessionIdleTimeout ends a console session unused this long. Defaults
 	// to DefaultSessionIdleTimeout (12 hours).
@@ -125,6 +128,8 @@ type App struct {
 	hashRunning atomic.Int64
 	hashPeak    atomic.Int64
 	hashChecks  atomic.Int64
+
+	payloadWaiters waiters // list-payloads calls waiting, by endpoint ID
 }
 
 // New returns an App with its defaults set.
@@ -176,11 +181,13 @@ func (a *App) deliveriesStored(endpointIDs ...string) {
 	}
 }
 
-// deliveriesDue tells the workers about the pending deliveries among ds.
+// deliveriesDue tells the workers about the pending deliveries among ds,
+// and waiting pulls about the payloads among them.
 func (a *App) deliveriesDue(ds []*hookd.Delivery) {
+	a.payloadsDue(ds)
 	var ids []string
 	for _, d := range ds {
-		if d.State == hookd.DeliveryPending && !slices.Contains(ids, d.EndpointID) {
+		if d.State == hookd.DeliveryPending && d.Stored() && !slices.Contains(ids, d.EndpointID) {
 			ids = append(ids, d.EndpointID)
 		}
 	}

@@ -134,7 +134,7 @@ func newDelivery(e *hookd.Event, ep *hookd.Endpoint, now time.Time) *hookd.Deliv
 	if !ep.Enabled {
 		state = hookd.DeliveryHeld
 	}
-	return &hookd.Delivery{
+	d := &hookd.Delivery{
 		ID:         hookd.NewID(hookd.PrefixDelivery),
 		TenantID:   e.TenantID,
 		EventID:    e.ID,
@@ -145,4 +145,8 @@ func newDelivery(e *hookd.Event, ep *hookd.Endpoint, now time.Time) *hookd.Deliv
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	}
+	if ep.Mode.Pulls() {
+		d.Pull = &hookd.PullDelivery{Notify: ep.Mode == hookd.ModePing}
+	}
+	return d
 }

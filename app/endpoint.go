@@ -318,6 +318,10 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 	e.DisabledReason, e.DisabledAt = "", nil
 	if !enabled {
 		e.DisabledReason, e.DisabledAt = reason, &now
+	} else if e.Mode.Pulls() {
+		// Enabling restarts the inactivity timer (and ends the inactive
+		// state, if that was why the endpoint was disabled).
+		e.InactiveAt, e.PullActiveSince = nil, &now
 	}
 	e.UpdatedAt = now
 	if err := a.saveEndpoint(ctx, e); err != nil {
@@ -327,6 +331,17 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 		n, err := a.Store.ReleaseHeldDeliveries(ctx, e.ID, now)
 		if err != nil {
 			return nil, err
+		}
+		if e.Mode == hookd.ModePing {
+			// Payloads stored while notifications were off, or after the
+			// ping that failed last, are announced now.
+			queued, err := a.Store.RequestPing(ctx, e.ID, now)
+			if err != nil {
+				return nil, err
+			}
+			if queued {
+				n++
+			}
 		}
 		if n > 0 {
 			a.deliveriesStored(e.ID)

@@ -121,7 +121,20 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		// it even if the client goes away meanwhile.
 		ds = append(ds, a.writeFanOut(context.WithoutCancel(ctx), e, rest, restEndpoints)...)
 	}
-	return e, ds, false, nil
+	return e, storedDeliveries(ds), false, nil
+}
+
+// storedDeliveries returns those of ds that were stored as deliveries:
+// all but the payloads of ping and pull endpoints that did not become a
+// ping (hookd.PullDelivery).
+func storedDeliveries(ds []*hookd.Delivery) []*hookd.Delivery {
+	out := ds[:0:0]
+	for _, d := range ds {
+		if d.Stored() {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // deliveriesFor returns one delivery of e per endpoint of its tenant
@@ -149,7 +162,9 @@ func (a *App) handOver(ds []*hookd.Delivery, endpoints []*hookd.Endpoint) ([]*ho
 	var offered []int
 	var ids []string
 	for i, d := range ds {
-		if d.State == hookd.DeliveryPending {
+		// A payload becomes a delivery (a ping) only if the store says
+		// so: the workers cannot take it in advance.
+		if d.State == hookd.DeliveryPending && d.Pull == nil {
 			offered = append(offered, i)
 			ids = append(ids, d.EndpointID)
 		}

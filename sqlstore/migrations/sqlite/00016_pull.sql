@@ -1,0 +1,47 @@
+-- Pull delivery (hookd/pull.go): the events kept for ping and pull
+-- endpoints, numbered per endpoint, and each endpoint's pull state. The
+-- counter (last_txn) is updated in the same transaction that stores a
+-- payload, as its last step, so numbers are taken in commit order.
+-- ping_delivery_id is the one ping notification waiting or in flight.
+-- audit_log keeps what hookd did on its own, such as deleting an endpoint
+-- nobody pulled from; it outlives the tenant's rows on purpose.
+
+-- +goose Up
+ALTER TABLE endpoints ADD COLUMN last_txn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE endpoints ADD COLUMN notified_txn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE endpoints ADD COLUMN pulled_txn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE endpoints ADD COLUMN ping_delivery_id TEXT;
+ALTER TABLE endpoints ADD COLUMN last_pulled_at TEXT;
+ALTER TABLE endpoints ADD COLUMN pull_active_since TEXT;
+ALTER TABLE endpoints ADD COLUMN inactive_at TEXT;
+
+CREATE TABLE endpoint_payloads (
+    endpoint_id TEXT    NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
+    txn         INTEGER NOT NULL,
+    tenant_id   TEXT    NOT NULL,
+    event_id    TEXT    NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    created_at  TEXT    NOT NULL,
+    PRIMARY KEY (endpoint_id, txn)
+);
+CREATE INDEX endpoint_payloads_event_idx ON endpoint_payloads (event_id);
+
+CREATE TABLE audit_log (
+    id         TEXT NOT NULL PRIMARY KEY,
+    tenant_id  TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX audit_log_created_at_idx ON audit_log (created_at, id);
+
+-- +goose Down
+DROP TABLE audit_log;
+DROP TABLE endpoint_payloads;
+ALTER TABLE endpoints DROP COLUMN inactive_at;
+ALTER TABLE endpoints DROP COLUMN pull_active_since;
+ALTER TABLE endpoints DROP COLUMN last_pulled_at;
+ALTER TABLE endpoints DROP COLUMN ping_delivery_id;
+ALTER TABLE endpoints DROP COLUMN pulled_txn;
+ALTER TABLE endpoints DROP COLUMN notified_txn;
+ALTER TABLE endpoints DROP COLUMN last_txn;
