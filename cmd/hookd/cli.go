@@ -32,6 +32,7 @@ type CLI struct {
 	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations and exit."`
 	Tenants TenantsCmd `cmd:"" help:"Create and list tenants."`
 	Bench   BenchCmd   `cmd:"" help:"Measure delivery throughput and latency on this machine (a scratch database; see docs/performance.md)."`
+	Admin   AdminCmd   `cmd:"" help:"Operator maintenance on the database directly, such as a new operator token."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
 

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAdminResetToken checks that `hookd admin reset-token`, run against
+// the data directory of a stopped server, prints a new operator token that
+// the next server accepts while the old one is refused.
+func TestAdminResetToken(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	getenv := envOf(map[string]string{"HOOKD_DATA_DIR": dir})
+	s := startServer(t, getenv)
+	old := s.operatorToken()
+	if old == "" {
+		t.Fatal("the first start printed no operator token")
+	}
+	s.stop()
+
+	out, _, err := runCmd(t, getenv, "admin", "reset-token")
+	if err != nil {
+		t.Fatalf("admin reset-token: %v", err)
+	}
+	fresh, ok := printed(out, "new operator token (shown once, keep it safe):")
+	if !ok || fresh == "" || fresh == old || !strings.HasPrefix(fresh, old[:strings.IndexByte(old, '_')+1]) {
+		t.Fatalf("admin reset-token printed %q (old token %q)", out, old)
+	}
+
+	s = startServer(t, getenv)
+	defer s.stop()
+	if tok := s.operatorToken(); tok != "" {
+		t.Errorf("the restarted server printed a token again: %q", tok)
+	}
+	if r := s.do(http.MethodGet, "/api/v1/admin/tenants", "Bearer "+fresh, nil); r.status != http.StatusOK {
+		t.Errorf("new token: %s", r)
+	}
+	if r := s.do(http.MethodGet, "/api/v1/admin/tenants", "Bearer "+old, nil); r.status != http.StatusUnauthorized {
+		t.Errorf("old token after the reset: %s, want 401", r)
+	}
+}
+
+// TestAdminResetTokenRefusesConfiguredToken checks that the command refuses
+// when HOOKD_ADMIN_TOKEN is set: the servers would put that token back.
+func TestAdminResetTokenRefusesConfiguredToken(t *testing.T) {
+	t.Parallel()
+	getenv := envOf(map[string]string{
+		"HOOKD_DATA_DIR":    filepath.Join(t.TempDir(), "data"),
+		"HOOKD_ADMIN_TOKEN": "hookd_op_configured",
+	})
+	_, _, err := runCmd(t, getenv, "admin", "reset-token")
+	if err == nil || !strings.Contains(err.Error(), "HOOKD_ADMIN_TOKEN") {
+		t.Fatalf("admin reset-token with HOOKD_ADMIN_TOKEN set: %v, want a refusal naming the variable", err)
+	}
+}
