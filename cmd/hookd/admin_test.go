@@ -56,3 +56,30 @@ func TestAdminResetTokenRefusesConfiguredToken(t *testing.T) {
 		t.Fatalf("admin reset-token with HOOKD_ADMIN_TOKEN set: %v, want a refusal naming the variable", err)
 	}
 }
+
+// TestServeRefusesAnotherInstanceKey checks that serve refuses to start on
+// a database set up with another instance key, with a message that says
+// so, instead of answering 500 for every secret; the right key starts.
+func TestServeRefusesAnotherInstanceKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	args := []string{"--addr", "127.0.0.1:0", "--data-dir", dir}
+	first := randomHex(t) + randomHex(t) + randomHex(t)[:16]
+	s := startServer(t, envOf(map[string]string{"HOOKD_SECRET_KEY": first}), args...)
+	enabledTenant(t, s, "keyed")
+	s.stop()
+
+	second := randomHex(t) + randomHex(t) + randomHex(t)[:16]
+	f := tryStartServer(t, envOf(map[string]string{"HOOKD_SECRET_KEY": second}), args...)
+	switch {
+	case f.result == nil:
+		f.stop()
+		t.Fatal("serve started with another instance key")
+	case *f.result == nil || !strings.Contains((*f.result).Error(), "instance key"):
+		t.Fatalf("serve with another instance key: %v, want an error about the instance key", *f.result)
+	case strings.Contains((*f.result).Error(), second) || strings.Contains((*f.result).Error(), first):
+		t.Fatalf("the error shows a key: %v", *f.result)
+	}
+	s = startServer(t, envOf(map[string]string{"HOOKD_SECRET_KEY": first}), args...)
+	s.stop()
+}

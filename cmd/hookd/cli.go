@@ -102,6 +102,10 @@ func (f *StoreFlags) newApp(env *Env, defaultPlan string) (*app.App, *sqlstore.S
 		return nil, nil, err
 	}
 	a := app.New(s, hookd.SystemClock{}, box, log)
+	if err := a.CheckInstanceKey(env.Ctx); err != nil {
+		s.Close()
+		return nil, nil, err
+	}
 	// Endpoints stored before custom headers were sealed (migration 00014)
 	// are sealed now: SQL alone cannot, it has no key.
 	if n, err := a.SealEndpointHeaders(env.Ctx); err != nil {
