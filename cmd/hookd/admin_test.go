@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -82,4 +83,37 @@ func TestServeRefusesAnotherInstanceKey(t *testing.T) {
 	}
 	s = startServer(t, envOf(map[string]string{"HOOKD_SECRET_KEY": first}), args...)
 	s.stop()
+}
+
+// TestLogFormatJSON checks that --log-format json writes every log line as
+// one JSON object with time, level and msg, and that text stays the
+// default.
+func TestLogFormatJSON(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	_, stderr, err := runCmd(t, envOf(nil), "tenants", "list", "--data-dir", dir, "--log-format", "json")
+	if err != nil {
+		t.Fatalf("tenants list: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatal("no log lines (the first start logs the new instance key)")
+	}
+	for _, l := range lines {
+		var rec struct {
+			Time  string `json:"time"`
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Time == "" || rec.Level == "" || rec.Msg == "" {
+			t.Errorf("log line is not a JSON record with time, level and msg: %q (%v)", l, err)
+		}
+	}
+	_, stderr, err = runCmd(t, envOf(nil), "tenants", "list", "--data-dir", filepath.Join(t.TempDir(), "text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "level=INFO msg=") {
+		t.Errorf("default log format is not text: %q", stderr)
+	}
 }

@@ -41,12 +41,17 @@ type StoreFlags struct {
 	DataDir     string `name:"data-dir" env:"HOOKD_DATA_DIR" default:"./hookd-data" help:"Directory of the SQLite database and the instance key file."`
 	DatabaseURL string `name:"database-url" env:"HOOKD_DATABASE_URL" help:"postgres://… to use PostgreSQL; empty for embedded SQLite in the data directory."`
 	LogLevel    string `name:"log-level" env:"HOOKD_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Least severe log level written (${enum})."`
+	LogFormat   string `name:"log-format" env:"HOOKD_LOG_FORMAT" default:"text" enum:"text,json" help:"Log line format: text (key=value) or json (one JSON object per line, for log collectors)."`
 }
 
 func (f *StoreFlags) logger(w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(f.LogLevel))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if f.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // open opens and migrates the store.
