@@ -2,10 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	neturl "net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
 // TestAdminResetToken checks that `hookd admin reset-token`, run against
@@ -115,5 +121,135 @@ func TestLogFormatJSON(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "level=INFO msg=") {
 		t.Errorf("default log format is not text: %q", stderr)
+	}
+}
+
+// TestAdminBackupRestoreSQLite checks the SQLite backup procedure of
+// docs/operations.md: a backup taken while serve runs and writes is a
+// consistent database; restore refuses while serve runs and a file that is
+// no hookd database, and otherwise puts the backup in place, keeping the
+// database it replaces.
+func TestAdminBackupRestoreSQLite(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	getenv := envOf(map[string]string{"HOOKD_DATA_DIR": dir})
+	s := startServer(t, getenv, "--addr", "127.0.0.1:0")
+	op := "Bearer " + s.operatorToken()
+	want(t, "create tenant", s.do(http.MethodPost, "/api/v1/admin/tenants", op, map[string]any{"slug": "before"}), http.StatusCreated)
+
+	// Writes go on during the backup.
+	stop := make(chan struct{})
+	written := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				written <- n
+				return
+			default:
+			}
+			if r := s.do(http.MethodPost, "/api/v1/admin/tenants", op, map[string]any{"slug": fmt.Sprintf("during-%d", n)}); r.status == http.StatusCreated {
+				n++
+			}
+		}
+	}()
+	backup := filepath.Join(t.TempDir(), "hookd-backup.db")
+	out, _, err := runCmd(t, getenv, "admin", "backup", backup)
+	close(stop)
+	if n := <-written; n == 0 {
+		t.Log("no tenant was created during the backup (a slow machine); the backup was still online")
+	}
+	if err != nil || !strings.Contains(out, "backed up the database to "+backup) {
+		t.Fatalf("admin backup: %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, getenv, "admin", "backup", backup); err == nil {
+		t.Error("admin backup over an existing file: no error")
+	}
+	want(t, "create tenant", s.do(http.MethodPost, "/api/v1/admin/tenants", op, map[string]any{"slug": "after"}), http.StatusCreated)
+
+	if _, _, err := runCmd(t, getenv, "admin", "restore", backup); err == nil || !strings.Contains(err.Error(), "another hookd serve") {
+		t.Fatalf("admin restore while serve runs: %v, want a refusal", err)
+	}
+	if f := tryStartServer(t, getenv, "--addr", "127.0.0.1:0"); f.result == nil || *f.result == nil ||
+		!strings.Contains((*f.result).Error(), "another hookd serve") {
+		if f.result == nil {
+			f.stop()
+		}
+		t.Fatal("a second serve on the same SQLite data directory started")
+	}
+	s.stop()
+
+	garbage := filepath.Join(t.TempDir(), "garbage.db")
+	if err := os.WriteFile(garbage, []byte("not a database at all, not even close"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCmd(t, getenv, "admin", "restore", garbage); err == nil {
+		t.Fatal("admin restore of a file that is no database: no error")
+	}
+	out, _, err = runCmd(t, getenv, "admin", "restore", backup)
+	if err != nil || !strings.Contains(out, "the previous database is kept as ") {
+		t.Fatalf("admin restore: %v\n%s", err, out)
+	}
+	kept, _ := printed(out, "the previous database is kept as")
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the replaced database was not kept: %v", err)
+	}
+
+	s = startServer(t, getenv, "--addr", "127.0.0.1:0")
+	defer s.stop()
+	list, _, err := runCmd(t, getenv, "tenants", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "before") || strings.Contains(list, "after") {
+		t.Errorf("tenants after the restore:\n%s\nwant before and not after", list)
+	}
+	if r := s.do(http.MethodGet, "/api/v1/admin/tenants", op, nil); r.status != http.StatusOK {
+		t.Errorf("the operator token of the backup: %s", r)
+	}
+}
+
+// TestPostgresBackupRestore checks the PostgreSQL procedure of
+// docs/operations.md: pg_dump --format=custom while hookd is connected,
+// then pg_restore into an emptied database, gives back the data and a
+// store that opens and migrates.
+func TestPostgresBackupRestore(t *testing.T) {
+	t.Parallel()
+	url := sqlstoretest.PostgresURL(t)
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed (the PostgreSQL client tools; .ci/run installs them): %v", tool, err)
+		}
+	}
+	getenv := envOf(map[string]string{"HOOKD_DATABASE_URL": url, "HOOKD_SECRET_KEY": randomHex(t) + randomHex(t) + randomHex(t)[:16]})
+	if _, _, err := runCmd(t, getenv, "tenants", "create", "kept"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	base := u.String()
+	dump := filepath.Join(t.TempDir(), "hookd.dump")
+	if out, err := exec.Command("pg_dump", "--format=custom", "--schema="+schema, "--file="+dump, base).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, getenv, "tenants", "create", "lost"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pg_restore", "--clean", "--if-exists", "--dbname="+base, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	list, _, err := runCmd(t, getenv, "tenants", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "kept") || strings.Contains(list, "lost") {
+		t.Errorf("tenants after the restore:\n%s\nwant kept and not lost", list)
 	}
 }

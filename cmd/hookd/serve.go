@@ -49,6 +49,13 @@ func (c *ServeCmd) Run(env *Env) error {
 		}
 	}
 	log := c.logger(env.Stderr)
+	if c.DatabaseURL == "" {
+		unlock, err := lockDataDir(c.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	a, store, err := c.newApp(env, c.DefaultPlan)
 	if err != nil {
 		return err
