@@ -226,9 +226,46 @@ func (s *Store) Path() string { return s.path }
 
 // Migrate applies every pending migration. On PostgreSQL it holds an
 // advisory lock meanwhile, so instances starting together migrate once.
+//
+// A database migrated by a newer hookd (its schema version is beyond the
+// last migration this binary has) is refused with ErrSchemaTooNew: an
+// older binary would misread a schema it does not know.
 func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.checkSchemaNotNewer(ctx); err != nil {
+		return err
+	}
 	if _, err := s.provider.Up(ctx); err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	return nil
+}
+
+// ErrSchemaTooNew is returned (wrapped) by Migrate for a database whose
+// schema a newer hookd migrated.
+var ErrSchemaTooNew = errors.New("the database schema is newer than this hookd")
+
+// checkSchemaNotNewer returns ErrSchemaTooNew, with both versions, if the
+// database holds a migration beyond this binary's last one.
+func (s *Store) checkSchemaNotNewer(ctx context.Context) error {
+	var exists bool
+	if err := s.queryRowRead(ctx, s.d.versionTableExists).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	if !exists {
+		return nil
+	}
+	current, err := s.provider.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: read the schema version: %w", err)
+	}
+	sources := s.provider.ListSources()
+	if len(sources) == 0 {
+		return nil
+	}
+	if known := sources[len(sources)-1].Version; current > known {
+		return fmt.Errorf("sqlstore: %w: the database is at schema version %d, this hookd (%s) knows versions up to %d; "+
+			"a newer hookd migrated it, so run that version or a later one (downgrading needs a backup from before the upgrade)",
+			ErrSchemaTooNew, current, hookd.Version, known)
 	}
 	return nil
 }
