@@ -26,4 +26,5 @@ func (s *Store) ClaimJobRun(ctx context.Context, name, holder string, now, next 
 	}
 	return claimed, nil
 }
+
 var _ hookd.JobStore = (*Store)(nil)
