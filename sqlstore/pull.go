@@ -430,11 +430,16 @@ func (s *Store) queuePing(ctx context.Context, tx *sql.Tx, endpointID string, no
 		") ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING id"), hookd.NewID(hookd.PrefixDelivery), tenantID,
 		eventID, endpointID, eventType, string(state), 0, at, nil, at, at).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, s.d.rebind("UPDATE deliveries SET state = CASE WHEN state = ? THEN state ELSE ? END,"+
-			" run_at = CASE WHEN state = ? THEN run_at ELSE ? END,"+
-			" round_start = CASE WHEN state = ? THEN round_start ELSE attempts END, updated_at = ?"+
-			" WHERE event_id = ? AND endpoint_id = ? RETURNING id"),
-			"running", string(state), "running", at, "running", at, eventID, endpointID).Scan(&id)
+		// A running delivery is left alone (not waited for: on
+		// PostgreSQL its recorder may hold it while waiting for the
+		// endpoint's row, which the caller holds).
+		err = tx.QueryRowContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
+			" WHERE event_id = ? AND endpoint_id = ? AND state <> ? RETURNING id"),
+			string(state), at, at, eventID, endpointID, "running").Scan(&id)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, s.d.rebind("SELECT id FROM deliveries WHERE event_id = ? AND endpoint_id = ?"),
+			eventID, endpointID).Scan(&id)
 	}
 	if err != nil {
 		return false, err

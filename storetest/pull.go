@@ -167,7 +167,6 @@ var pullTests = []storeTest{
 		wantEqual(t, "listed endpoint", page.Items[0], got)
 	}},
 
-
 	{"Numbers", func(t *testing.T, s hookd.Store) {
 		// Each endpoint numbers its payloads 1, 2, 3, … on its own; the
 		// deliveries of other endpoints of the same event are stored as
