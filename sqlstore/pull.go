@@ -9,27 +9,33 @@ package sqlstore
 //
 //	UPDATE endpoints SET last_txn = last_txn + 1, ping_delivery_id = … WHERE id = ? RETURNING last_txn, ping_delivery_id
 //
-// and inserts the payload with the number returned. The update locks the
-// endpoint's row until the transaction ends (on SQLite the single write
-// connection does the same for every row), so a second publisher to the
-// endpoint waits there until the first commits — then it reads the
-// committed counter and takes the next number — or rolls back — then the
-// number is taken again. Numbers are therefore given in commit order: when
-// a reader sees payload n, every payload numbered below n has committed
-// (or will never exist, when its event was pruned), and listing with
+// and inserts the payload with the number returned (on PostgreSQL both in
+// one statement, so that the lock below is held one round trip less).
+// The update locks the endpoint's row until the transaction ends (on
+// SQLite the single write connection does the same for the whole
+// database), so a second publisher to the endpoint waits there until the
+// first commits — then it reads the committed counter and takes the next
+// number — or rolls back — then the number it gave back is taken again.
+// Numbers are therefore given in commit order: when a reader sees payload
+// n, every payload numbered below n has committed, and listing with
 // after=<the last number seen> never misses one, whatever the number of
-// publishers, connections and instances. A transaction that writes
-// payloads for several endpoints takes their numbers in endpoint ID
-// order, as every transaction locking several endpoint rows does, so they
-// never deadlock. The lock is held only from the counter's update to the
-// commit: other publishers to the same endpoint wait for that, not for
-// the whole publication.
+// publishers, connections and instances. (A payload may still be missing
+// later: pruning deletes payloads with their events after the retention
+// period.) A transaction that writes payloads for several endpoints takes
+// their numbers in endpoint ID order, as every transaction that locks
+// several endpoint rows does, so they never deadlock. The lock is held
+// only from the counter's update to the commit: publishers to the same
+// endpoint queue for that, not for their whole publication; each waits
+// for the previous one's commit, so one endpoint takes about one payload
+// per commit (a disk flush) at a time.
 //
 // The same update claims the endpoint's ping slot (ping_delivery_id) for
 // the delivery when the endpoint is in ping mode and has no ping waiting
 // or in flight; only then is the delivery stored, as the ping. On
-// PostgreSQL the transaction also notifies the channel hookd_payloads with
-// the endpoint IDs, for ListenPayloads in other instances.
+// PostgreSQL the transaction also notifies the schema's channel (see
+// PayloadsChannel) with the endpoint IDs, before taking the numbers (the
+// notification goes out at commit anyway), for ListenPayloads in other
+// instances.
 
 import (
 	"context"
@@ -70,6 +76,23 @@ const PayloadsChannel = "hookd_payloads"
 const takeTransactionQuery = "UPDATE endpoints SET last_txn = last_txn + 1, ping_delivery_id = CASE WHEN ? AND mode = 'ping'" +
 	" AND ping_delivery_id IS NULL THEN ? ELSE ping_delivery_id END WHERE id = ? RETURNING last_txn, ping_delivery_id"
 
+// takeTransactionAndInsertQuery is takeTransactionQuery that also inserts
+// the payload (event ID and creation time the fourth and fifth
+// arguments), on PostgreSQL, where a statement may both update and
+// insert: one round trip less while the endpoint's row is locked.
+const takeTransactionAndInsertQuery = "WITH t AS (" + takeTransactionQuery + ", id, tenant_id)," +
+	" p AS (INSERT INTO endpoint_payloads (endpoint_id, txn, tenant_id, event_id, created_at)" +
+	" SELECT id, last_txn, tenant_id, ?, ? FROM t) SELECT last_txn, ping_delivery_id FROM t"
+
+// payloadQueries returns qs and the statements storing a payload, which
+// any delivery of a publication may be, to prepare before a transaction.
+func (s *Store) payloadQueries(qs []string) []string {
+	if s.d.name == BackendPostgres {
+		return append(qs, takeTransactionAndInsertQuery, insertDeliveriesQuery(1, false))
+	}
+	return append(qs, takeTransactionQuery, insertPayloadsQuery(1), insertDeliveriesQuery(1, false))
+}
+
 const payloadColumns = "endpoint_id, txn, tenant_id, event_id, created_at"
 
 // insertPayloadsQuery inserts n payloads.
@@ -101,20 +124,39 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 	if len(ds) == 0 {
 		return nil
 	}
-	take, err := s.txStmt(ctx, tx, takeTransactionQuery)
+	// Notify first: the notification goes out at commit anyway, and every
+	// statement after the first number is taken makes the next publisher
+	// to the endpoint wait longer.
+	var endpointIDs []string
+	for _, d := range ds {
+		if !slices.Contains(endpointIDs, d.EndpointID) {
+			endpointIDs = append(endpointIDs, d.EndpointID)
+		}
+	}
+	if err := s.notifyPayloads(ctx, tx, endpointIDs); err != nil {
+		return err
+	}
+	q, args := takeTransactionQuery, []any{nil, nil, nil}
+	inserted := s.d.name == BackendPostgres
+	if inserted {
+		q, args = takeTransactionAndInsertQuery, []any{nil, nil, nil, nil, nil}
+	}
+	take, err := s.txStmt(ctx, tx, q)
 	if err != nil {
 		return err
 	}
 	defer take.Close()
-	args := make([]any, 0, 5*len(ds))
 	var taken, pings []*hookd.Delivery
-	var endpointIDs []string
 	for _, d := range ds {
 		var (
 			txn  int64
 			slot sql.NullString
 		)
-		err := take.QueryRowContext(ctx, d.Pull.Notify, d.ID, d.EndpointID).Scan(&txn, &slot)
+		args[0], args[1], args[2] = d.Pull.Notify, d.ID, d.EndpointID
+		if inserted {
+			args[3], args[4] = d.EventID, s.d.time(d.CreatedAt)
+		}
+		err := take.QueryRowContext(ctx, args...).Scan(&txn, &slot)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // the endpoint is gone
 		}
@@ -129,10 +171,11 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 		if d.Pull.Ping {
 			pings = append(pings, d)
 		}
-		if !slices.Contains(endpointIDs, d.EndpointID) {
-			endpointIDs = append(endpointIDs, d.EndpointID)
-		}
 	}
+	if inserted {
+		taken = nil
+	}
+	args = make([]any, 0, 5*min(len(taken), insertDeliveriesRows))
 	for chunk := range slices.Chunk(taken, insertDeliveriesRows) {
 		args = args[:0]
 		for _, d := range chunk {
@@ -142,10 +185,7 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 			return err
 		}
 	}
-	if err := s.insertPlainDeliveries(ctx, tx, pings, false); err != nil {
-		return err
-	}
-	return s.notifyPayloads(ctx, tx, endpointIDs)
+	return s.insertPlainDeliveries(ctx, tx, pings, false)
 }
 
 // untakenPayloads returns those of ds whose event the endpoint does not

@@ -21,7 +21,7 @@ type pullWorld struct {
 	ping, pull *hookd.Endpoint
 }
 
-func newPullWorld(t *testing.T, s *sqlstore.Store) *pullWorld {
+func newPullWorld(t testing.TB, s *sqlstore.Store) *pullWorld {
 	t.Helper()
 	ctx := t.Context()
 	now := time.Now()
@@ -272,7 +272,7 @@ func TestPayloadNumberTakenBeforeCommit(t *testing.T) {
 			for {
 				var waiting int
 				err := b.DB().QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"+
-					" AND wait_event_type = 'Lock' AND query LIKE 'UPDATE endpoints SET last_txn = last_txn + 1%'").Scan(&waiting)
+					" AND wait_event_type = 'Lock' AND query LIKE '%UPDATE endpoints SET last_txn = last_txn + 1%'").Scan(&waiting)
 				if err != nil {
 					t.Fatal(err)
 				}
