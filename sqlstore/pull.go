@@ -364,43 +364,53 @@ func (s *Store) PullCursor(ctx context.Context, endpointID string) (hookd.PullCu
 }
 
 // RecordPull notes a list-payloads call at now that returned payloads up
-// to through; see hookd.PullStore. It locks the endpoint's row, so it
-// waits for publishers of the endpoint that took a number to commit.
+// to through; see hookd.PullStore. It is one statement but when the
+// endpoint was inactive: then a transaction enables it. It updates the
+// endpoint's row, so on PostgreSQL it waits for publishers of the
+// endpoint that took a number to commit.
 func (s *Store) RecordPull(ctx context.Context, tenantID, endpointID string, through int64, now time.Time) (bool, error) {
 	const op, noun = "record pull", "endpoint"
+	inactive, err := queryAll(ctx, s.queryWrite, func(sc scanner, extra ...any) (bool, error) {
+		var inactive bool
+		return inactive, sc.Scan(append([]any{&inactive}, extra...)...)
+	}, op, noun, "UPDATE endpoints SET last_pulled_at = ?, pull_active_since = ?,"+
+		" pulled_txn = CASE WHEN pulled_txn < ? AND ? <= last_txn THEN ? ELSE pulled_txn END"+
+		" WHERE tenant_id = ? AND id = ? RETURNING inactive_at IS NOT NULL",
+		s.d.time(now), s.d.time(now), through, through, through, tenantID, endpointID)
+	switch {
+	case err != nil:
+		return false, err
+	case len(inactive) == 0:
+		return false, notFound(op, noun)
+	case !inactive[0]:
+		return false, nil
+	}
 	var reactivated bool
-	err := s.inTx(ctx, op, noun, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, op, noun, func(tx *sql.Tx) error {
 		var (
-			inactive bool
-			mode     string
-			slot     sql.NullString
-			last     int64
-			notified int64
+			mode           string
+			slot           sql.NullString
+			last, notified int64
 		)
-		err := tx.QueryRowContext(ctx, s.d.rebind("UPDATE endpoints SET last_pulled_at = ?, pull_active_since = ?,"+
-			" pulled_txn = CASE WHEN pulled_txn < ? AND ? <= last_txn THEN ? ELSE pulled_txn END"+
-			" WHERE tenant_id = ? AND id = ? RETURNING inactive_at IS NOT NULL, mode, ping_delivery_id, last_txn, notified_txn"),
-			s.d.time(now), s.d.time(now), through, through, through, tenantID, endpointID).
-			Scan(&inactive, &mode, &slot, &last, &notified)
-		if err != nil {
-			return interpretError(err, op, noun)
-		}
-		if !inactive {
+		// Only one of concurrent pulls enables it.
+		err := tx.QueryRowContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = '', disabled_at = NULL,"+
+			" inactive_at = NULL, updated_at = ? WHERE id = ? AND inactive_at IS NOT NULL"+
+			" RETURNING mode, ping_delivery_id, last_txn, notified_txn"), true, s.d.time(now), endpointID).
+			Scan(&mode, &slot, &last, &notified)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		reactivated = true
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = '', disabled_at = NULL,"+
-			" inactive_at = NULL, updated_at = ? WHERE id = ?"), true, s.d.time(now), endpointID); err != nil {
-			return interpretError(err, op, noun)
+		if err != nil {
+			return err
 		}
+		reactivated = true
 		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
 			" WHERE endpoint_id = ? AND state = ?"), "pending", s.d.time(now), s.d.time(now), endpointID, "held"); err != nil {
-			return interpretError(err, op, "delivery")
+			return err
 		}
 		if mode == string(hookd.ModePing) && !slot.Valid && last > notified {
-			if _, err := s.queuePing(ctx, tx, endpointID, notified, now); err != nil {
-				return interpretError(err, op, "delivery")
-			}
+			_, err := s.queuePing(ctx, tx, endpointID, notified, now)
+			return err
 		}
 		return nil
 	})
