@@ -47,8 +47,13 @@ type Store struct {
 	rdb *sql.DB
 	d   *dialect
 	// path is the SQLite database file, "" on PostgreSQL.
-	path     string
-	provider *goose.Provider
+	path string
+	// url is the PostgreSQL database's, "" on SQLite.
+	url string
+	// payloadsChannel is the PostgreSQL notification channel of the
+	// store's schema (see PayloadsChannel), "" on SQLite.
+	payloadsChannel string
+	provider        *goose.Provider
 	// migrated is set once Ping has seen every migration applied; later
 	// Pings only check that the database answers.
 	migrated atomic.Bool
@@ -56,6 +61,9 @@ type Store struct {
 	// checkpoints copies SQLite's write-ahead log into the database file;
 	// nil on PostgreSQL.
 	checkpoints *checkpointer
+
+	// hooks are set by tests only (export_test.go).
+	hooks testHooks
 
 	// MinFreeBytes is the fewest bytes free on the file system of an
 	// SQLite database for Checks to report the disk ready; 0 means
@@ -174,7 +182,7 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
-	s := &Store{db: db, rdb: db, d: postgresDialect}
+	s := &Store{db: db, rdb: db, d: postgresDialect, url: url}
 
 	// Instances sharing a schema share a migration lock; instances in
 	// different schemas of one database do not wait for each other.
@@ -184,10 +192,14 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open postgres: read current schema: %w", err)
 	}
 	lockID := lock.DefaultLockID
+	s.payloadsChannel = PayloadsChannel
 	if schema.Valid {
 		h := fnv.New64a()
 		h.Write([]byte("hookd:" + schema.String))
 		lockID = int64(h.Sum64())
+		if schema.String != "public" {
+			s.payloadsChannel = fmt.Sprintf("%s_%016x", PayloadsChannel, h.Sum64())
+		}
 	}
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 	if err != nil {
