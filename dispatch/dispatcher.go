@@ -16,6 +16,7 @@ const (
 	DefaultClaimBatch          = 256
 	DefaultLease               = time.Minute
 	DefaultPollInterval        = time.Second
+	DefaultPingInterval        = time.Second
 	// recordBatch is the most results stored in one transaction.
 	recordBatch = 512
 	// recordLinger is how long the recorder waits for more results to
@@ -81,6 +82,15 @@ type Dispatcher struct {
 	// Wake); other processes' and retries coming due are found by polling.
 	// Default 1 s.
 	PollInterval time.Duration
+	// PingInterval is the least time between two pings of an endpoint:
+	// a ping due sooner after the endpoint's last attempt waits for the
+	// rest of it, then announces every payload numbered by then. A quiet
+	// endpoint's ping goes at once; an endpoint receiving a stream of
+	// events is notified about once per PingInterval, so a burst of a
+	// thousand events makes a handful of pings (a receiver that wants them
+	// sooner long-polls the list). Measured from Endpoint.LastTriggeredAt,
+	// so it holds across instances. Default 1 s; negative for none.
+	PingInterval time.Duration
 	// ReleaseLeasesOnStart makes Run first release every running delivery:
 	// right when this is the only process using the store (SQLite), so
 	// work claimed by a process that crashed resumes at once.
@@ -159,6 +169,9 @@ func (d *Dispatcher) init() {
 		}
 		if d.PollInterval <= 0 {
 			d.PollInterval = DefaultPollInterval
+		}
+		if d.PingInterval == 0 {
+			d.PingInterval = DefaultPingInterval
 		}
 		d.wake = make(chan struct{}, 1)
 		d.results = make(chan []result, d.Concurrency)
@@ -610,6 +623,13 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 		case ep.Mode == hookd.ModePull:
 			results = d.settled(jobs)
 		default:
+			if ep.Mode == hookd.ModePing {
+				d.pacePing(ctx, ep)
+			}
+			if ctx.Err() != nil {
+				results = d.unsent(jobs, false)
+				break
+			}
 			d.sem <- struct{}{}
 			var disable string
 			results, disable = d.send(ctx, jobs)
@@ -621,6 +641,26 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			}
 		}
 		d.results <- results
+	}
+}
+
+// pacePing waits, unless ctx ends first, until PingInterval has passed
+// since ping endpoint ep's last attempt (see PingInterval). The wait is
+// measured on the Clock but waited in real time, once: a clock that does
+// not move (a test's) makes it wait the whole interval, never forever.
+func (d *Dispatcher) pacePing(ctx context.Context, ep *hookd.Endpoint) {
+	if d.PingInterval <= 0 || ep.LastTriggeredAt == nil {
+		return
+	}
+	since := d.Clock.Now().Sub(*ep.LastTriggeredAt)
+	if since >= d.PingInterval || since < 0 {
+		return
+	}
+	t := time.NewTimer(d.PingInterval - since)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
