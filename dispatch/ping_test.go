@@ -168,7 +168,8 @@ func TestOnePingSettlesSeveralDeliveries(t *testing.T) {
 
 // TestPullEndpointIsSentNothing leaves a ping delivery waiting while the
 // endpoint's mode changes to pull: the workers settle it as succeeded
-// without a request or an attempt, and the payloads stay listable.
+// without a request or an attempt, gives up the endpoint's ping slot, and
+// the payloads stay listable.
 func TestPullEndpointIsSentNothing(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
@@ -194,6 +195,9 @@ func TestPullEndpointIsSentNothing(t *testing.T) {
 		d, as := w.delivery(res.DeliveryID)
 		if d.State != hookd.DeliverySucceeded || len(as) != 0 {
 			t.Fatalf("delivery %+v with %d attempts", d, len(as))
+		}
+		if got, err := s.Endpoint(ctx, w.tenant, ep.ID); err != nil || got.PingDeliveryID != "" {
+			t.Fatalf("the settled ping still holds the slot: %q, %v", got.PingDeliveryID, err)
 		}
 		w.publish(userData)
 		list, err := w.app.ListPayloads(ctx, w.tenant, ep.ID, app.ListPayloadsInput{})
