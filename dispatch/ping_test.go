@@ -129,8 +129,15 @@ func TestOnePingSettlesSeveralDeliveries(t *testing.T) {
 		for range 3 {
 			w.publish(userData)
 		}
-		ping := "ping"
-		if _, err := w.app.UpdateEndpoint(ctx, w.tenant, ep.ID, app.UpdateEndpointInput{Mode: &ping}); err != nil {
+		// Rows like those of a ping endpoint before pings were
+		// consolidated: one delivery per event. (The API does not change
+		// a full endpoint to ping; the store can.)
+		stored, err := s.Endpoint(ctx, w.tenant, ep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored.Mode = hookd.ModePing
+		if err := s.UpdateEndpoint(ctx, stored); err != nil {
 			t.Fatal(err)
 		}
 		w.publish(userData) // payload 1, and a ping delivery
