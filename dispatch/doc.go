@@ -1,7 +1,8 @@
 // Package dispatch delivers webhooks: it takes due deliveries from the
 // store, sends each as a signed HTTP request to its endpoint, records the
 // attempt and decides what comes next. It knows the store's interfaces
-// (hookd.DeliveryStore), never SQL.
+// (hookd.DeliveryStore, and the cursor of a ping endpoint's payloads),
+// never SQL.
 //
 // # The queue
 //
