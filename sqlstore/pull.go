@@ -536,13 +536,14 @@ func (s *Store) recordPing(ctx context.Context, tx *sql.Tx, endpointID string, r
 }
 
 // pingEndpoints returns the endpoint of each delivery among results that
-// may matter to a ping slot: those reporting PingTransaction, and failed
+// may matter to a ping slot: those reporting PingTransaction, failed
 // ones (a ping that failed without saying what it announced must still
-// give its slot up).
+// give its slot up), and ones settled without an attempt (a ping whose
+// endpoint is now in pull mode, which the dispatcher sends nothing).
 func (s *Store) pingEndpoints(ctx context.Context, tx *sql.Tx, results []hookd.DeliveryResult) (map[string]string, error) {
 	var ids []string
 	for _, r := range results {
-		if r.PingTransaction > 0 || r.State == hookd.DeliveryFailed {
+		if r.PingTransaction > 0 || r.State == hookd.DeliveryFailed || (r.State == hookd.DeliverySucceeded && r.Attempt == nil) {
 			ids = append(ids, r.DeliveryID)
 		}
 	}
