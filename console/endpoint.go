@@ -127,6 +127,11 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 	if types == nil {
 		types = []string{}
 	}
+	if hookd.EndpointMode(f.Mode) == hookd.ModePull {
+		// A pull-only endpoint has no URL; the field is hidden while the
+		// mode is chosen, and whatever it still holds is not kept.
+		f.URL = ""
+	}
 	in := app.UpdateEndpointInput{
 		Name:                  &f.Name,
 		URL:                   &f.URL,
@@ -263,8 +268,11 @@ func (s *Server) setRequireHTTPS(w http.ResponseWriter, r *http.Request, v *visi
 
 // endpointState is the state an endpoint's table shows and sorts by.
 func endpointState(e *hookd.Endpoint) string {
-	if e.Enabled {
+	switch {
+	case e.Enabled:
 		return "active"
+	case e.InactiveAt != nil:
+		return "inactive"
 	}
 	return "disabled"
 }
@@ -290,7 +298,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 	form := readEndpointForm(r.PostForm)
 	up, problems := form.input()
 	in := app.CreateEndpointInput{
-		Name: form.Name, URL: form.URL, Description: form.Description, EventTypes: *up.EventTypes,
+		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
 		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds,
 	}
@@ -325,6 +333,8 @@ type endpointPage struct {
 	Recent []*hookd.Delivery
 	// RecoverSince is the default of "Recover failed since…": a day ago.
 	RecoverSince string
+	// Pull is the pull state of a ping or pull endpoint, nil for others.
+	Pull *pullView
 }
 
 func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -358,6 +368,9 @@ func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	p.Recent = recent.Items
+	if p.Pull, err = s.pullViewOf(r, v, e); err != nil {
+		return err
+	}
 	return s.render(w, r, v, status, "endpoint", e.Name, p)
 }
 

@@ -69,7 +69,7 @@ func TestEndpoints(t *testing.T) {
 		wantContains(t, "endpoint page", p, "The endpoint was added.", `<span class="plain">`+secret+`</span>`,
 			`<span class="plain">`+e.VerificationKey+`</span>`, `data-copy="signing-secret-value"`, `data-copy="verification-key-value"`,
 			"Sent in the <code>X-Key</code> header of every request and in the URL", "<code>user.login</code>, <code>user.created</code>",
-			"XML, ping mode, up to 10 per request", "Certificates not verified", `name="event_types" value="user.login" checked`,
+			"XML, ping mode</dd>", "Certificates not verified", `name="event_types" value="user.login" checked`,
 			"X-Env: prod\nX-Team: billing\n", `action="/webhooks/`+id+`/secret/rotate"`, `action="/webhooks/`+id+`/verification-key/rotate"`)
 		wantNotContains(t, "endpoint page", p, `id="disabled-banner"`, `id="previous-secret"`)
 
