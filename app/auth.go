@@ -17,7 +17,7 @@ import (
 
 // Authorization schemes of the Authorization header.
 const (
-	SchemeToken  = "Token"  // a tenant's API key
+	SchemeToken  = "Token"  // a tenant's API key, or an access token or OAuth token as with Bearer
 	SchemeBearer = "Bearer" // an access token, an OAuth token or the operator token
 	SchemeBasic  = "Basic"  // a service account's email:password, base64
 )
@@ -89,7 +89,12 @@ func (a *App) AuthenticateRequest(ctx context.Context, req AuthRequest) (*hookd.
 	var p *hookd.Principal
 	switch scheme {
 	case SchemeToken:
+		// Token takes the API key and, as some receivers of pull-mode
+		// webhooks write it, the tokens Bearer takes too.
 		p, err = a.authenticateAPIKey(ctx, credential)
+		if hookd.ErrorCode(err) == hookd.EUNAUTHORIZED {
+			p, err = a.authenticateBearer(ctx, credential)
+		}
 	case SchemeBearer:
 		p, err = a.authenticateBearer(ctx, credential)
 	case SchemeBasic:

@@ -40,7 +40,7 @@ type CreateEndpointInput struct {
 	VerifyTLS             *bool  // default true
 	Format                string // json (default) or xml
 	MaxEventsPerRequest   *int   // 1 to 100, default 1
-	Mode                  string // full (default) or ping
+	Mode                  string // full (default), ping or pull (then URL must be "")
 	Headers               map[string]string
 	VerificationKeyHeader string // default hookd.DefaultVerificationKeyHeader
 	TimeoutSeconds        *int   // 1 to 60, default 15
@@ -88,7 +88,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	if in.VerificationKeyHeader != "" {
 		up.VerificationKeyHeader = &in.VerificationKeyHeader
 	}
-	if err := a.applyEndpointInput(ctx, e, up, t.RequireHTTPSEndpoints, "The endpoint cannot be created."); err != nil {
+	if err := a.applyEndpointInput(ctx, e, up, t.RequireHTTPSEndpoints, true, "The endpoint cannot be created."); err != nil {
 		return nil, err
 	}
 	e.VerificationKey = secret.NewToken("", verificationKeyLength)
@@ -181,14 +181,45 @@ func (a *App) UpdateEndpoint(ctx context.Context, tenantID, id string, in Update
 	if err != nil {
 		return nil, err
 	}
-	if err := a.applyEndpointInput(ctx, e, in, t.RequireHTTPSEndpoints, "The endpoint cannot be changed."); err != nil {
+	before := e.Mode
+	if err := a.applyEndpointInput(ctx, e, in, t.RequireHTTPSEndpoints, false, "The endpoint cannot be changed."); err != nil {
 		return nil, err
 	}
-	e.UpdatedAt = a.now()
+	now := a.now()
+	e.UpdatedAt = now
 	if err := a.saveEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
+	if err := a.modeChanged(ctx, e, before, now); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// modeChanged follows a change of e's mode from before, between ping and
+// pull: a ping waiting when notifications stop (ping to pull) is held; when
+// they start (pull to ping) a held ping is released and the payloads not
+// yet announced are announced.
+func (a *App) modeChanged(ctx context.Context, e *hookd.Endpoint, before hookd.EndpointMode, now time.Time) error {
+	switch {
+	case before == hookd.ModePing && e.Mode == hookd.ModePull:
+		if _, err := a.Store.HoldDeliveries(ctx, e.ID, now); err != nil {
+			return err
+		}
+	case before == hookd.ModePull && e.Mode == hookd.ModePing && e.Enabled:
+		n, err := a.Store.ReleaseHeldDeliveries(ctx, e.ID, now)
+		if err != nil {
+			return err
+		}
+		queued, err := a.Store.RequestPing(ctx, e.ID, now)
+		if err != nil {
+			return err
+		}
+		if n > 0 || queued {
+			a.deliveriesStored(e.ID)
+		}
+	}
+	return nil
 }
 
 // DeleteEndpoint deletes an endpoint of the tenant. Returns ENOTFOUND, or
@@ -355,7 +386,13 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 // applyEndpointInput validates in and sets its non-nil fields on e; a URL
 // must be https if requireHTTPS. Returns EINVALID with message listing every
 // invalid field.
-func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in UpdateEndpointInput, requireHTTPS bool, message string) error {
+//
+// The mode decides the URL: full and ping endpoints need one, a pull
+// endpoint has none (a URL given with mode pull is refused; changing a
+// ping endpoint to pull drops its URL). Unless creating, the mode changes
+// only between ping and pull, which keep the same payloads and
+// transaction numbers: full against ping or pull is refused.
+func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in UpdateEndpointInput, requireHTTPS, creating bool, message string) error {
 	var fields []hookd.FieldError
 	bad := func(location, format string, args ...any) {
 		fields = append(fields, hookd.FieldError{Location: location, Message: fmt.Sprintf(format, args...)})
@@ -367,15 +404,39 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 		}
 		e.Name = name
 	}
-	if in.URL != nil {
-		u := strings.TrimSpace(*in.URL)
+	mode := e.Mode
+	if in.Mode != nil {
+		switch m := hookd.EndpointMode(*in.Mode); {
+		case m != hookd.ModeFull && m != hookd.ModePing && m != hookd.ModePull:
+			bad("body.mode", "must be full, ping or pull")
+		case !creating && m.Pulls() != e.Mode.Pulls():
+			bad("body.mode", "cannot change from %s to %s: a full endpoint is sent its events, a ping or pull endpoint keeps them "+
+				"as numbered payloads to be listed; create a new endpoint for the other way and delete this one once it is drained", e.Mode, m)
+		default:
+			mode = m
+		}
+	}
+	switch u := strings.TrimSpace(e.URL); {
+	case in.URL != nil && mode == hookd.ModePull:
+		if strings.TrimSpace(*in.URL) != "" {
+			bad("body.url", "must be empty for mode pull: nothing is sent to a pull endpoint; choose mode ping to be notified at a URL")
+		}
+	case in.URL != nil:
+		u = strings.TrimSpace(*in.URL)
 		if fe := validateEndpointURL("body.url", u); fe != nil {
 			fields = append(fields, *fe)
 		} else if requireHTTPS && !hookd.IsHTTPSURL(u) {
 			fields = append(fields, hookd.HTTPSRequired("body.url"))
 		}
 		e.URL = u
+	case mode != hookd.ModePull && u == "":
+		bad("body.url", "is needed for mode %s; only a pull endpoint has none", mode)
 	}
+	if mode == hookd.ModePull {
+		// A pull endpoint has no URL; one in ping mode before drops it.
+		e.URL = ""
+	}
+	e.Mode = mode
 	if in.Description != nil {
 		d := strings.TrimSpace(*in.Description)
 		if len(d) > hookd.MaxEndpointDescriptionLength {
@@ -407,14 +468,6 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 			bad("body.max_events_per_request", "must be 1 to %d", hookd.MaxEventsPerRequestLimit)
 		} else {
 			e.MaxEventsPerRequest = n
-		}
-	}
-	if in.Mode != nil {
-		switch m := hookd.EndpointMode(*in.Mode); m {
-		case hookd.ModeFull, hookd.ModePing:
-			e.Mode = m
-		default:
-			bad("body.mode", "must be full or ping")
 		}
 	}
 	if in.TimeoutSeconds != nil {
@@ -532,8 +585,11 @@ func (a *App) openEndpointSecret(e *hookd.Endpoint, s hookd.EndpointSecret) (str
 }
 
 // OpenEndpoint sets e.VerificationKey and e.Headers from their sealed
-// forms (an endpoint whose headers were never sealed keeps its clear ones).
+// forms (an endpoint whose headers were never sealed keeps its clear ones),
+// and names the configured inactivity period in the reason of an inactive
+// endpoint (InactiveReason).
 func (a *App) OpenEndpoint(e *hookd.Endpoint) error {
+	e.DisabledReason = a.inactiveReason(e)
 	if len(e.SealedVerificationKey) > 0 {
 		if err := a.openVerificationKey(e); err != nil {
 			return err

@@ -84,14 +84,16 @@ func (a *App) ListPayloads(ctx context.Context, tenantID, endpointID string, in 
 		payloads, out.HasMore = payloads[:in.Limit], true
 	}
 	out.Payloads = payloads
+	var through int64 // the highest number returned, 0 for none: not After, which may be past the last number
 	if n := len(payloads); n > 0 {
 		out.NextAfter = payloads[n-1].Transaction
+		through = out.NextAfter
 	}
 	if in.Peek {
 		return out, nil
 	}
 	// The pull is recorded even if the client has gone: it did list.
-	reactivated, err := a.Store.RecordPull(context.WithoutCancel(ctx), tenantID, endpointID, out.NextAfter, a.now())
+	reactivated, err := a.Store.RecordPull(context.WithoutCancel(ctx), tenantID, endpointID, through, a.now())
 	if err != nil {
 		return nil, err
 	}

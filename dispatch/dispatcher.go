@@ -16,6 +16,7 @@ const (
 	DefaultClaimBatch          = 256
 	DefaultLease               = time.Minute
 	DefaultPollInterval        = time.Second
+	DefaultPingInterval        = time.Second
 	// recordBatch is the most results stored in one transaction.
 	recordBatch = 512
 	// recordLinger is how long the recorder waits for more results to
@@ -24,6 +25,14 @@ const (
 	// Sending does not wait for it.
 	recordLinger = 10 * time.Millisecond
 )
+
+// Store is what a Dispatcher needs of the store: the delivery queue, and
+// the cursor of a ping endpoint's payloads, which its notice announces.
+type Store interface {
+	hookd.DeliveryStore
+	// PullCursor is hookd.PullStore's.
+	PullCursor(ctx context.Context, endpointID string) (hookd.PullCursor, error)
+}
 
 // Keys opens the sealed secrets of endpoints; the app implements it.
 type Keys interface {
@@ -47,7 +56,7 @@ type Keys interface {
 //
 // Set the fields, then call Run. Wake tells it new deliveries are due.
 type Dispatcher struct {
-	Store  hookd.DeliveryStore
+	Store  Store
 	Keys   Keys
 	Client *Client
 	Clock  hookd.Clock
@@ -73,6 +82,15 @@ type Dispatcher struct {
 	// Wake); other processes' and retries coming due are found by polling.
 	// Default 1 s.
 	PollInterval time.Duration
+	// PingInterval is the least time between two pings of an endpoint:
+	// a ping due sooner after the endpoint's last attempt waits for the
+	// rest of it, then announces every payload numbered by then. A quiet
+	// endpoint's ping goes at once; an endpoint receiving a stream of
+	// events is notified about once per PingInterval, so a burst of a
+	// thousand events makes a handful of pings (a receiver that wants them
+	// sooner long-polls the list). Measured from Endpoint.LastTriggeredAt,
+	// so it holds across instances. Default 1 s; negative for none.
+	PingInterval time.Duration
 	// ReleaseLeasesOnStart makes Run first release every running delivery:
 	// right when this is the only process using the store (SQLite), so
 	// work claimed by a process that crashed resumes at once.
@@ -151,6 +169,9 @@ func (d *Dispatcher) init() {
 		}
 		if d.PollInterval <= 0 {
 			d.PollInterval = DefaultPollInterval
+		}
+		if d.PingInterval == 0 {
+			d.PingInterval = DefaultPingInterval
 		}
 		d.wake = make(chan struct{}, 1)
 		d.results = make(chan []result, d.Concurrency)
@@ -542,7 +563,7 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 		d.perRequest[j.endpoint.ID] = perRequest(j.endpoint)
 	}
 	for id, q := range d.endpoints {
-		for q.senders < d.EndpointConcurrency && len(q.jobs) > 0 && len(q.jobs) > q.senders*perRequest(q.jobs[0].endpoint) {
+		for len(q.jobs) > 0 && q.senders < d.senderLimit(q.jobs[0].endpoint) && len(q.jobs) > q.senders*perRequest(q.jobs[0].endpoint) {
 			q.senders++
 			d.sendersWG.Add(1)
 			go d.sender(ctx, id)
@@ -550,7 +571,20 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 	}
 }
 
-// perRequest is how many deliveries one request to e carries at most.
+// senderLimit is how many requests to e may be in flight at once: one for
+// a ping endpoint, whose notifications are consolidated (a ping covers
+// every payload numbered when it is sent, so two at once would announce
+// the same ones), EndpointConcurrency for others.
+func (d *Dispatcher) senderLimit(e *hookd.Endpoint) int {
+	if e.Mode == hookd.ModePing {
+		return 1
+	}
+	return d.EndpointConcurrency
+}
+
+// perRequest is how many deliveries one request to e carries at most. A
+// ping carries every ping delivery of its endpoint queued (see sender);
+// MaxEventsPerRequestLimit sizes its claims.
 func perRequest(e *hookd.Endpoint) int {
 	if e.Mode == hookd.ModePing {
 		return hookd.MaxEventsPerRequestLimit
@@ -572,16 +606,30 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			d.mu.Unlock()
 			return
 		}
-		n := min(len(q.jobs), perRequest(q.jobs[0].endpoint))
+		ep := q.jobs[0].endpoint
+		n := min(len(q.jobs), perRequest(ep))
+		if ep.Mode == hookd.ModePing {
+			n = len(q.jobs) // one notice settles them all
+		}
 		jobs := q.jobs[:n:n]
 		q.jobs = q.jobs[n:]
 		disabled := q.disabledReason
 		d.mu.Unlock()
 
 		var results []result
-		if disabled != "" || ctx.Err() != nil {
+		switch {
+		case disabled != "" || ctx.Err() != nil:
 			results = d.unsent(jobs, disabled != "")
-		} else {
+		case ep.Mode == hookd.ModePull:
+			results = d.settled(jobs)
+		default:
+			if ep.Mode == hookd.ModePing {
+				d.pacePing(ctx, ep)
+			}
+			if ctx.Err() != nil {
+				results = d.unsent(jobs, false)
+				break
+			}
 			d.sem <- struct{}{}
 			var disable string
 			results, disable = d.send(ctx, jobs)
@@ -593,6 +641,26 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			}
 		}
 		d.results <- results
+	}
+}
+
+// pacePing waits, unless ctx ends first, until PingInterval has passed
+// since ping endpoint ep's last attempt (see PingInterval). The wait is
+// measured on the Clock but waited in real time, once: a clock that does
+// not move (a test's) makes it wait the whole interval, never forever.
+func (d *Dispatcher) pacePing(ctx context.Context, ep *hookd.Endpoint) {
+	if d.PingInterval <= 0 || ep.LastTriggeredAt == nil {
+		return
+	}
+	since := d.Clock.Now().Sub(*ep.LastTriggeredAt)
+	if since >= d.PingInterval || since < 0 {
+		return
+	}
+	t := time.NewTimer(d.PingInterval - since)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -612,11 +680,28 @@ func (d *Dispatcher) unsent(jobs []*job, disabled bool) []result {
 	return rs
 }
 
+// settled returns results for jobs of a pull endpoint, which is never sent
+// anything: succeeded at once, without a request or an attempt. Such a job
+// is a ping delivery that waited while the endpoint's mode changed from
+// ping to pull (or an older one, stored before pings were consolidated):
+// its payloads are kept to be listed, which is how a pull endpoint
+// receives them, so nothing is owed.
+func (d *Dispatcher) settled(jobs []*job) []result {
+	now := d.Clock.Now()
+	rs := make([]result, len(jobs))
+	for i, j := range jobs {
+		rs[i] = result{DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, State: hookd.DeliverySucceeded, RunAt: now}}
+	}
+	return rs
+}
+
 // result is a delivery's outcome on its way to the store.
 type result struct {
 	hookd.DeliveryResult
 	// disable, when set, disables the attempt's endpoint with this reason.
 	disable string
+	// ping is set on the results of a ping notification.
+	ping bool
 }
 
 // recordLoop stores results in batches until the results channel closes:
@@ -685,6 +770,12 @@ func (d *Dispatcher) record(results []result) {
 	d.inFlight -= len(results)
 	for _, r := range results {
 		delete(d.claimed, r.DeliveryID)
+		if err == nil && r.ping && r.State == hookd.DeliverySucceeded && r.Attempt != nil {
+			// The store may have queued the endpoint's next ping
+			// (payloads came after the number announced): claim it now,
+			// not at the next poll.
+			d.markDue(r.Attempt.EndpointID)
+		}
 	}
 	d.mu.Unlock()
 	d.signal() // room for more

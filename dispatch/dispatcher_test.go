@@ -403,28 +403,6 @@ func TestTestEndpoint(t *testing.T) {
 	}
 }
 
-func TestPingMode(t *testing.T) {
-	rc := newReceiver(t)
-	w := newWorld(t, sqlstoretest.SQLite(t), nil)
-	ep := w.endpoint(rc.URL, app.CreateEndpointInput{Mode: "ping"})
-	a, b := w.publish(userData), w.publish(userData)
-	w.start()
-	r := rc.next(t)
-	if err := verifyReceived(t, ep.Secrets[0].Secret, r); err != nil {
-		t.Fatal(err)
-	}
-	var notice dispatch.PingNotice
-	if err := json.Unmarshal(r.Body, &notice); err != nil {
-		t.Fatal(err)
-	}
-	if notice.WebhookID != ep.ID || notice.Locator.AccountID != w.tenant ||
-		strings.Join(notice.Locator.EventIDs, ",") != a.ID+","+b.ID || strings.Contains(string(r.Body), "ada@example.com") {
-		t.Fatalf("ping = %s", r.Body)
-	}
-	w.waitRecorded(2)
-	rc.none(t)
-}
-
 func TestRefusesPrivateDestinations(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		rc := newReceiver(t)

@@ -103,6 +103,8 @@ type world struct {
 	recorded chan []hookd.DeliveryResult
 	cancel   context.CancelFunc
 	done     chan struct{}
+	// configure, if set, changes each new dispatcher before it runs.
+	configure func(d *dispatch.Dispatcher)
 }
 
 // newWorld makes a world on s. The dispatcher allows private destinations
@@ -122,12 +124,20 @@ func newWorld(t *testing.T, s *sqlstore.Store, configure func(d *dispatch.Dispat
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, store: s, app: a, clock: clock, tenant: tn.ID, recorded: make(chan []hookd.DeliveryResult, 10000)}
+	w := &world{t: t, store: s, app: a, clock: clock, tenant: tn.ID, recorded: make(chan []hookd.DeliveryResult, 10000), configure: configure}
+	w.newDispatcher()
+	return w
+}
+
+// newDispatcher gives w a new dispatcher (a Dispatcher runs once), wired
+// to its app as a server would.
+func (w *world) newDispatcher() {
+	t := w.t
 	w.d = &dispatch.Dispatcher{
-		Store:        s,
-		Keys:         a,
+		Store:        w.store,
+		Keys:         w.app,
 		Client:       &dispatch.Client{AllowPrivate: true},
-		Clock:        clock,
+		Clock:        w.clock,
 		Retry:        hookd.RetryPolicy{Jitter: -1},
 		PollInterval: time.Hour, // only Wake moves it, so tests are deterministic
 		AfterRecord: func(rs []hookd.DeliveryResult, err error) {
@@ -137,12 +147,18 @@ func newWorld(t *testing.T, s *sqlstore.Store, configure func(d *dispatch.Dispat
 			w.recorded <- rs
 		},
 	}
-	if configure != nil {
-		configure(w.d)
+	if w.configure != nil {
+		w.configure(w.d)
 	}
-	a.DeliveriesStored = w.d.Wake
-	a.Workers = w.d
-	return w
+	w.app.DeliveriesStored = w.d.Wake
+	w.app.Workers = w.d
+}
+
+// restart stops the dispatcher, and starts a new one.
+func (w *world) restart() {
+	w.stop()
+	w.newDispatcher()
+	w.start()
 }
 
 // start runs the dispatcher until the test ends.

@@ -130,12 +130,12 @@ func RenderXML(msgs []Message, batch bool) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// RenderPing renders the body of a ping-mode delivery in the endpoint's
-// format: the notice as JSON, or with xml true as the same document in XML
-// by RenderXML's rules, its root element <ping>:
+// RenderPing renders the body of a ping notification in the endpoint's
+// format: the notice as JSON (see PingNotice), or with xml true as the
+// same document in XML by RenderXML's rules, its root element <ping>:
 //
 //	<?xml version="1.0" encoding="UTF-8"?>
-//	<ping type="object"><webhookId>ep_…</webhookId><locator type="object"><accountId>ten_…</accountId><eventIds type="array"><item>evt_…</item></eventIds><timestamp>…</timestamp></locator></ping>
+//	<ping type="object"><webhookId>ep_…</webhookId><locator type="object"><accountId>ten_…</accountId><endpointId>ep_…</endpointId></locator><transaction type="number">42</transaction><pending type="number">3</pending><timestamp>2026-01-02T03:04:05Z</timestamp></ping>
 func RenderPing(n PingNotice, xml bool) (body []byte, contentType string, err error) {
 	body, err = json.Marshal(n)
 	if err != nil || !xml {

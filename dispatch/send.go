@@ -13,35 +13,80 @@ import (
 	"github.com/hookd/hookd"
 )
 
-// PingNotice is the body of a ping-mode delivery: it says that events are
-// waiting and where, and the receiver lists them through the API.
+// PingNotice is the body of a ping notification: it tells the receiver
+// that payloads are waiting, up to which transaction number, and where;
+// the receiver then lists them (GET /api/v1/endpoints/{id}/payloads with
+// after= the last number it saw). It carries no event data. As JSON:
+//
+//	{"webhookId":"ep_…","locator":{"accountId":"ten_…","endpointId":"ep_…"},"transaction":42,"pending":3,"timestamp":"2026-01-02T03:04:05Z"}
+//
+// A ping is sent at least once, and may repeat (a retry, a resend, an
+// answer lost on the way): Transaction lets the receiver see that it has
+// listed everything announced already.
 type PingNotice struct {
 	// WebhookID is the endpoint's ID.
 	WebhookID string      `json:"webhookId"`
 	Locator   PingLocator `json:"locator"`
+	// Transaction is the highest payload number the ping covers: the
+	// endpoint's last transaction number when it was sent.
+	Transaction int64 `json:"transaction"`
+	// Pending is how many payloads were numbered after the last one
+	// listed (hookd.PullCursor.Pending) when it was sent.
+	Pending int64 `json:"pending"`
+	// Timestamp is when the ping was sent, RFC 3339 in UTC.
+	Timestamp string `json:"timestamp"`
 }
 
-// PingLocator tells a ping receiver where its events are.
+// PingLocator names the payloads a ping announces: whose and which
+// endpoint's.
 type PingLocator struct {
 	// AccountID is the tenant's ID.
 	AccountID string `json:"accountId"`
-	// EventIDs are the events this ping announces, oldest first; list them
-	// with GET /api/v1/events/{id}, or all of the endpoint's deliveries
-	// with GET /api/v1/deliveries?endpoint_id=.
-	EventIDs  []string `json:"eventIds"`
-	Timestamp string   `json:"timestamp"`
+	// EndpointID is the endpoint's ID, the {id} of the list-payloads call.
+	EndpointID string `json:"endpointId"`
+}
+
+// NewPingNotice returns the notice of endpoint ep whose payloads stand at
+// c, sent at now.
+func NewPingNotice(ep *hookd.Endpoint, c hookd.PullCursor, now time.Time) PingNotice {
+	return PingNotice{
+		WebhookID:   ep.ID,
+		Locator:     PingLocator{AccountID: ep.TenantID, EndpointID: ep.ID},
+		Transaction: c.LastTransaction,
+		Pending:     c.Pending,
+		Timestamp:   now.UTC().Format(timestampFormat),
+	}
 }
 
 // send makes one request carrying jobs (all of one endpoint) and returns
 // each job's result, and a reason when the answer disables the endpoint.
+//
+// A ping endpoint's jobs are its ping deliveries (normally one; older rows
+// or a resend may add more): they make one notice, rendered from the
+// endpoint's cursor read now, and every one of them is recorded with the
+// same outcome and the number announced (PingTransaction).
 func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 	ep := jobs[0].endpoint
 	now := d.Clock.Now()
-	req, body, err := d.request(ctx, jobs, now)
+	ping := ep.Mode == hookd.ModePing
 	var (
+		cursor  hookd.PullCursor
+		req     *http.Request
+		body    []byte
+		err     error
 		resp    *Response
 		sendErr error
 	)
+	if ping {
+		// One query per ping: the notice covers every payload numbered
+		// so far, however many deliveries it settles.
+		if cursor, err = d.Store.PullCursor(ctx, ep.ID); err != nil {
+			err = fmt.Errorf("read the endpoint's payload cursor: %w", err)
+		}
+	}
+	if err == nil {
+		req, body, err = d.request(ctx, jobs, now, cursor)
+	}
 	if err == nil {
 		resp, sendErr = d.Client.Send(ctx, req, SendOptions{
 			Timeout:       time.Duration(ep.TimeoutSeconds) * time.Second,
@@ -81,24 +126,55 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 	if resp != nil {
 		res.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
+	var pingOutcome hookd.Outcome
+	if ping {
+		pingOutcome = d.pingOutcome(res, jobs, now)
+	}
 	var disable string
 	results := make([]result, len(jobs))
 	for i, j := range jobs {
 		a := attempt
 		a.ID = hookd.NewID(hookd.PrefixAttempt)
 		a.DeliveryID = j.delivery.ID
-		res.DeliveryID = j.delivery.ID
-		res.Attempt = j.delivery.Attempts + 1 - j.delivery.RoundStart
-		o := d.Retry.Outcome(res, now)
+		o := pingOutcome
+		if !ping {
+			res.DeliveryID = j.delivery.ID
+			res.Attempt = j.delivery.Attempts + 1 - j.delivery.RoundStart
+			o = d.Retry.Outcome(res, now)
+		}
 		results[i] = result{
-			DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, State: o.State, RunAt: o.RunAt},
-			disable:        o.DisableReason,
+			DeliveryResult: hookd.DeliveryResult{DeliveryID: j.delivery.ID, Attempt: &a, State: o.State, RunAt: o.RunAt,
+				PingTransaction: cursor.LastTransaction},
+			disable: o.DisableReason,
+			ping:    ping,
 		}
 		if o.DisableReason != "" {
 			disable = o.DisableReason
 		}
 	}
 	return results, disable
+}
+
+// pingOutcome returns what the result of one ping request carrying jobs
+// does to all of them: the outcome of the job furthest into its round of
+// retries, so that the endpoint's notifications are disabled no later
+// than that job's schedule says. Its reason for disabling says that
+// payloads are still kept.
+func (d *Dispatcher) pingOutcome(res hookd.AttemptResult, jobs []*job, now time.Time) hookd.Outcome {
+	lead := jobs[0]
+	for _, j := range jobs[1:] {
+		if j.delivery.Attempts-j.delivery.RoundStart > lead.delivery.Attempts-lead.delivery.RoundStart {
+			lead = j
+		}
+	}
+	res.DeliveryID = lead.delivery.ID
+	res.Attempt = lead.delivery.Attempts + 1 - lead.delivery.RoundStart
+	o := d.Retry.Outcome(res, now)
+	if o.DisableReason != "" && o.DisableReason != hookd.GoneReason {
+		o.DisableReason = "ping notifications stopped: " + o.DisableReason +
+			"; payloads are still kept to be listed, and enabling the endpoint resumes notifications"
+	}
+	return o
 }
 
 // failure describes in a few words why a request got no answer.
@@ -152,10 +228,11 @@ func verificationKeyHeader(ep *hookd.Endpoint) string {
 	return ep.VerificationKeyHeader
 }
 
-// request builds the signed request carrying jobs, and its body.
-func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time) (*http.Request, []byte, error) {
+// request builds the signed request carrying jobs, and its body; cursor
+// is where a ping endpoint's payloads stand.
+func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time, cursor hookd.PullCursor) (*http.Request, []byte, error) {
 	ep := jobs[0].endpoint
-	body, contentType, msgID, err := renderJobs(jobs, now)
+	body, contentType, msgID, err := renderJobs(jobs, now, cursor)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,18 +256,12 @@ func (d *Dispatcher) request(ctx context.Context, jobs []*job, now time.Time) (*
 
 // renderJobs renders the body of a request carrying jobs and returns it with
 // its content type and webhook-id: the event's ID for one event, so it is
-// the same across retries; the first delivery's ID for a batch or a ping.
-func renderJobs(jobs []*job, now time.Time) (body []byte, contentType, msgID string, err error) {
+// the same across retries; the first delivery's ID for a batch or a ping
+// (a ping's body, the cursor at c, names no event).
+func renderJobs(jobs []*job, now time.Time, c hookd.PullCursor) (body []byte, contentType, msgID string, err error) {
 	ep := jobs[0].endpoint
 	if ep.Mode == hookd.ModePing {
-		notice := PingNotice{WebhookID: ep.ID, Locator: PingLocator{
-			AccountID: ep.TenantID,
-			Timestamp: now.UTC().Format(time.RFC3339Nano),
-		}}
-		for _, j := range jobs {
-			notice.Locator.EventIDs = append(notice.Locator.EventIDs, j.event.ID)
-		}
-		body, contentType, err := RenderPing(notice, ep.Format == hookd.FormatXML)
+		body, contentType, err := RenderPing(NewPingNotice(ep, c, now), ep.Format == hookd.FormatXML)
 		return body, contentType, jobs[0].delivery.ID, err
 	}
 	msgs := make([]Message, len(jobs))

@@ -190,18 +190,63 @@ type endpointIDOnlyInput struct {
 	ID string `path:"id" maxLength:"100" example:"ep_0193c0ffee0000000000000000000001" doc:"The endpoint's id."`
 }
 
+// TestResult is the answer of a test: the delivery that carries the test
+// event, and for a ping endpoint the test payload's number.
+type TestResult struct {
+	Delivery
+	Transaction *int64 `json:"transaction" nullable:"true" example:"43" doc:"For a ping endpoint, the transaction number of the test payload (list it with GET /api/v1/endpoints/{id}/payloads); null for a full endpoint."`
+}
+
+type testResultOutput struct{ Body TestResult }
+
 func registerTestEndpoint(api huma.API, a *app.App) {
 	addDeliveriesTag(api)
 	op := tenantOperation(http.MethodPost, "/api/v1/endpoints/{id}/test", "test-endpoint", deliveriesTag,
 		"Send a test event",
 		"Publishes a `webhook.test` event to this endpoint only, whatever it subscribes to, and returns its "+
-			"delivery; follow it with GET /api/v1/deliveries/{id}. Held if the endpoint is disabled.",
-		http.StatusAccepted, http.StatusNotFound)
-	huma.Register(api, op, func(ctx context.Context, in *endpointIDOnlyInput) (*deliveryOutput, error) {
+			"delivery; follow it with GET /api/v1/deliveries/{id}. Held if the endpoint is disabled.\n\n"+
+			"For a ping endpoint the test event becomes a payload with the next transaction number, and the "+
+			"delivery returned is the ping notification that announces it: a new one, or the one already waiting "+
+			"or in flight (its `id` is empty in the rare case that one was sent meanwhile and none is left). A pull "+
+			"endpoint is sent nothing, so there is nothing to test: 409.",
+		http.StatusAccepted, http.StatusNotFound, http.StatusConflict)
+	huma.Register(api, op, func(ctx context.Context, in *endpointIDOnlyInput) (*testResultOutput, error) {
+		ep, err := a.Endpoint(ctx, tenantID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ep.Mode == hookd.ModePull {
+			return nil, hookd.Errorf(hookd.ECONFLICT, "A pull endpoint is sent nothing, so there is nothing to test; list its payloads with GET /api/v1/endpoints/%s/payloads.", ep.ID)
+		}
 		_, d, err := a.TestEndpoint(ctx, tenantID(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &deliveryOutput{Body: deliveryOf(d)}, nil
+		out := &testResultOutput{Body: TestResult{Delivery: deliveryOf(d)}}
+		if d.Pull == nil {
+			return out, nil
+		}
+		txn := d.Pull.Transaction
+		out.Body.Transaction = &txn
+		if d.Stored() {
+			return out, nil
+		}
+		// Covered by the ping waiting or in flight: show that one.
+		out.Body.ID = ""
+		ep, err = a.Endpoint(ctx, tenantID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ep.PingDeliveryID == "" {
+			return out, nil
+		}
+		ping, _, err := a.Delivery(ctx, tenantID(ctx), ep.PingDeliveryID)
+		if hookd.ErrorCode(err) == hookd.ENOTFOUND {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		out.Body.Delivery = deliveryOf(ping)
+		return out, nil
 	})
 }

@@ -36,14 +36,49 @@ type Endpoint struct {
 	VerifyTLS               bool              `json:"verify_tls" example:"true" doc:"Whether TLS certificates are verified."`
 	Format                  string            `json:"format" enum:"json,xml" example:"json" doc:"The body format of deliveries."`
 	MaxEventsPerRequest     int               `json:"max_events_per_request" example:"1" doc:"1 sends one event per request; N > 1 sends up to N pending events in one request."`
-	Mode                    string            `json:"mode" enum:"full,ping" example:"full" doc:"full sends the events; ping sends a notice and the receiver lists the payloads."`
+	Mode                    string            `json:"mode" enum:"full,ping,pull" example:"full" doc:"full sends the events; ping keeps them as numbered payloads and sends a short signed notification that there are some to list; pull keeps them without notifying (no URL)."`
 	Headers                 map[string]string `json:"headers" example:"{\"X-Team\":\"assessments\"}" doc:"Custom headers sent with every delivery."`
 	VerificationKey         string            `json:"verification_key" example:"Q2h9xVt3m8ZkLr4sWp7cYb1nJd6fGa5e" doc:"Sent in the verification key header and substituted into the URL; show it masked."`
 	VerificationKeyHeader   string            `json:"verification_key_header" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in."`
 	TimeoutSeconds          int               `json:"timeout_seconds" example:"15" doc:"How long a delivery request may take."`
 	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty" example:"2026-11-24T09:40:00Z" doc:"After a rotation, when the previous secret stops signing."`
+	Pull                    *EndpointPull     `json:"pull" nullable:"true" doc:"Where the payloads of a ping or pull endpoint stand and its inactivity dates; null for a full endpoint."`
 	CreatedAt               time.Time         `json:"created_at" example:"2026-11-23T09:40:00Z"`
 	UpdatedAt               time.Time         `json:"updated_at" example:"2026-11-23T09:40:00Z"`
+}
+
+// EndpointPull is the pull state of a ping or pull endpoint.
+type EndpointPull struct {
+	Transaction         int64      `json:"transaction" example:"42" doc:"The highest transaction number given to a payload so far; 0 for none."`
+	NotifiedTransaction int64      `json:"notified_transaction" example:"40" doc:"The highest number a successful ping notification announced (always 0 for pull endpoints)."`
+	PulledTransaction   int64      `json:"pulled_transaction" example:"38" doc:"The highest number a list-payloads call returned."`
+	Pending             int64      `json:"pending" example:"4" doc:"How many payloads are numbered after pulled_transaction."`
+	LastPulledAt        *time.Time `json:"last_pulled_at" nullable:"true" example:"2026-11-23T09:40:00Z" doc:"When the payloads were last listed; null if never."`
+	InactiveSince       *time.Time `json:"inactive_since" nullable:"true" example:"2026-11-30T09:40:00Z" doc:"When the endpoint turned inactive because its payloads were not listed (its notifications stopped); null while active."`
+	InactiveBy          *time.Time `json:"inactive_by" nullable:"true" example:"2026-11-30T09:40:00Z" doc:"When the endpoint turns inactive unless its payloads are listed before; null once inactive."`
+	DeletedBy           *time.Time `json:"deleted_by" example:"2026-12-07T09:40:00Z" doc:"When the endpoint will be deleted with its payloads unless they are listed before."`
+}
+
+// endpointPullOf returns the pull state of e under l, or nil for a full
+// endpoint.
+func endpointPullOf(e *hookd.Endpoint, l hookd.PullLifecycle) *EndpointPull {
+	if !e.Mode.Pulls() {
+		return nil
+	}
+	c := e.Cursor()
+	return &EndpointPull{
+		Transaction: c.LastTransaction, NotifiedTransaction: c.Notified, PulledTransaction: c.Pulled, Pending: c.Pending,
+		LastPulledAt: e.LastPulledAt, InactiveSince: e.InactiveAt, InactiveBy: e.InactiveBy(l), DeletedBy: e.DeletedBy(l),
+	}
+}
+
+// endpointView returns the function that shows endpoints as a's API does.
+func endpointView(a *app.App) func(e *hookd.Endpoint) Endpoint {
+	return func(e *hookd.Endpoint) Endpoint {
+		out := endpointOf(e)
+		out.Pull = endpointPullOf(e, a.PullLifecycle)
+		return out
+	}
 }
 
 func endpointOf(e *hookd.Endpoint) Endpoint {
@@ -87,13 +122,13 @@ func addEndpointsTag(api huma.API) {
 type createEndpointInput struct {
 	Body struct {
 		Name                  string            `json:"name" example:"Assessments service" doc:"A name for people, 1 to 100 characters."`
-		URL                   string            `json:"url" example:"https://hooks.example.com/hookd?key={VerificationKey}" doc:"An absolute http or https URL of at most 2048 characters, without user name or password. {VerificationKey} is replaced by the verification key."`
+		URL                   string            `json:"url,omitempty" example:"https://hooks.example.com/hookd?key={VerificationKey}" doc:"An absolute http or https URL of at most 2048 characters, without user name or password. {VerificationKey} is replaced by the verification key. Needed for modes full and ping; leave out (or empty) for mode pull."`
 		Description           string            `json:"description,omitempty" example:"Receives completed assessments." doc:"At most 2000 characters."`
 		EventTypes            []string          `json:"event_types,omitempty" example:"[\"assessment.completed\"]" doc:"Event types of the catalog to subscribe to; leave out or empty for every type."`
 		VerifyTLS             *bool             `json:"verify_tls,omitempty" example:"true" doc:"Verify TLS certificates. Default true."`
 		Format                string            `json:"format,omitempty" enum:"json,xml" example:"json" doc:"The body format. Default json."`
 		MaxEventsPerRequest   *int              `json:"max_events_per_request,omitempty" example:"1" doc:"1 to 100. Default 1 (one event per request)."`
-		Mode                  string            `json:"mode,omitempty" enum:"full,ping" example:"full" doc:"Default full."`
+		Mode                  string            `json:"mode,omitempty" enum:"full,ping,pull" example:"full" doc:"full (default) sends each event to the URL; ping keeps events as numbered payloads to list with GET /api/v1/endpoints/{id}/payloads and notifies the URL that there are some; pull keeps them without notifying and has no URL."`
 		Headers               map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Up to 20 custom headers. Names must be tokens and not ones hookd or the connection sets (Host, Content-Type, User-Agent, webhook-*, Connection, Transfer-Encoding, …); values without line breaks."`
 		VerificationKeyHeader string            `json:"verification_key_header,omitempty" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in. Default X-Hookd-Verification-Key."`
 		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
@@ -119,7 +154,7 @@ func registerCreateEndpoint(api huma.API, a *app.App) {
 		if err != nil {
 			return nil, err
 		}
-		return &createEndpointOutput{Body: CreatedEndpoint{Endpoint: endpointOf(e), Secret: e.Secrets[0].Secret}}, nil
+		return &createEndpointOutput{Body: CreatedEndpoint{Endpoint: endpointView(a)(e), Secret: e.Secrets[0].Secret}}, nil
 	})
 }
 
@@ -134,7 +169,7 @@ func registerListEndpoints(api huma.API, a *app.App) {
 		if err != nil {
 			return nil, err
 		}
-		return pageOf(p, endpointOf), nil
+		return pageOf(p, endpointView(a)), nil
 	})
 }
 
@@ -152,7 +187,7 @@ func registerGetEndpoint(api huma.API, a *app.App) {
 		if err != nil {
 			return nil, err
 		}
-		return &endpointOutput{Body: endpointOf(e)}, nil
+		return &endpointOutput{Body: endpointView(a)(e)}, nil
 	})
 }
 
@@ -166,7 +201,7 @@ type updateEndpointInput struct {
 		VerifyTLS             *bool              `json:"verify_tls,omitempty" example:"true"`
 		Format                *string            `json:"format,omitempty" enum:"json,xml" example:"xml"`
 		MaxEventsPerRequest   *int               `json:"max_events_per_request,omitempty" example:"10"`
-		Mode                  *string            `json:"mode,omitempty" enum:"full,ping" example:"full"`
+		Mode                  *string            `json:"mode,omitempty" enum:"full,ping,pull" example:"ping" doc:"Changes only between ping and pull, which keep the same payloads and numbers: to pull drops the URL and stops notifications (a waiting notification is held); to ping needs a url and announces what was not announced yet. Between full and ping or pull the mode cannot change (422): create a new endpoint."`
 		Headers               *map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Replaces all custom headers; {} removes them."`
 		VerificationKeyHeader *string            `json:"verification_key_header,omitempty" example:"X-Receiver-Key"`
 		TimeoutSeconds        *int               `json:"timeout_seconds,omitempty" example:"30"`
@@ -199,7 +234,7 @@ func registerUpdateEndpoint(api huma.API, a *app.App) {
 		if err != nil {
 			return nil, err
 		}
-		return &endpointOutput{Body: endpointOf(e)}, nil
+		return &endpointOutput{Body: endpointView(a)(e)}, nil
 	})
 }
 
@@ -270,7 +305,7 @@ func registerEnableEndpoint(api huma.API, a *app.App) {
 		if err != nil {
 			return nil, err
 		}
-		return &endpointOutput{Body: endpointOf(e)}, nil
+		return &endpointOutput{Body: endpointView(a)(e)}, nil
 	})
 }
 
@@ -285,6 +320,6 @@ func registerDisableEndpoint(api huma.API, a *app.App) {
 		if err != nil {
 			return nil, err
 		}
-		return &endpointOutput{Body: endpointOf(e)}, nil
+		return &endpointOutput{Body: endpointView(a)(e)}, nil
 	})
 }

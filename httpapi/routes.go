@@ -30,6 +30,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerUpdateTenant(api, s.App)
 	registerSetTenantAPI(api, s.App)
 	registerRegenerateTenantAPIKey(api, s.App)
+	registerListAuditEntries(api, s.App)
 
 	// API access.
 	registerGetTenantSelf(api, s.App)
@@ -78,6 +79,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerRotateEndpointSecret(api, s.App)
 	registerEnableEndpoint(api, s.App)
 	registerDisableEndpoint(api, s.App)
+	registerListPayloads(api, s.App)
 
 	// Events.
 	registerPublishEvent(api, s.App)
@@ -211,7 +213,7 @@ var operationScopes = map[string]hookd.Scope{
 	"list-service-accounts": hookd.ScopeRead, "get-service-account": hookd.ScopeRead,
 	"list-oauth-clients": hookd.ScopeRead, "get-oauth-client": hookd.ScopeRead,
 	"list-event-types": hookd.ScopeRead, "get-event-type": hookd.ScopeRead,
-	"list-endpoints": hookd.ScopeRead, "get-endpoint": hookd.ScopeRead,
+	"list-endpoints": hookd.ScopeRead, "get-endpoint": hookd.ScopeRead, "list-payloads": hookd.ScopeRead,
 	"list-events": hookd.ScopeRead, "get-event": hookd.ScopeRead,
 	"list-deliveries": hookd.ScopeRead, "get-delivery": hookd.ScopeRead,
 	"list-organizations": hookd.ScopeRead, "get-organization": hookd.ScopeRead,

@@ -101,11 +101,13 @@ func newAPI(mux *http.ServeMux) huma.API {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		securityAPIKey: {
 			Type: "apiKey", In: "header", Name: "Authorization",
-			Description: "The tenant's API key, sent as `Authorization: Token <api key>`. The key exists while the tenant's API is enabled.",
+			Description: "The tenant's API key, sent as `Authorization: Token <api key>`. The key exists while the tenant's API is enabled. " +
+				"The Token scheme (any case) also takes what the Bearer scheme takes, a named access token or an OAuth2 token: " +
+				"`Authorization: Token <access token>` works wherever `Bearer <access token>` does.",
 		},
 		securityBearer: {
 			Type: "http", Scheme: "bearer",
-			Description: "A named access token of the tenant, or a token issued by `POST /oauth/token`, sent as `Authorization: Bearer <token>`.",
+			Description: "A named access token of the tenant, or a token issued by `POST /oauth/token`, sent as `Authorization: Bearer <token>` or, the same, `Authorization: Token <token>`.",
 		},
 		securityBasic: {
 			Type: "http", Scheme: "basic",
@@ -136,7 +138,7 @@ const apiDescription = `hookd is a self-hosted webhooks and integration platform
 
 **Credentials.** Send one of these in the ` + "`Authorization`" + ` header:
 ` + "`Token <api key>`" + ` (the tenant's API key), ` + "`Bearer <access token>`" + ` (a named access
-token or an OAuth2 token), ` + "`Basic <email:password>`" + ` (a service account), or, for
+token or an OAuth2 token; ` + "`Token <access token>`" + ` works the same), ` + "`Basic <email:password>`" + ` (a service account), or, for
 ` + "`/api/v1/admin`" + `, ` + "`Bearer <operator token>`" + `. Missing or wrong credentials get 401 with
 ` + "`WWW-Authenticate`" + `; a tenant whose API is disabled gets 403.
 

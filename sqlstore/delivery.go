@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -281,7 +282,10 @@ func updateDeliveriesQuery(d *dialect, n int) string {
 // attempt, each delivery's next state (only while it is still running, so a
 // delivery whose lease expired and was claimed again is not moved back), the
 // endpoints' last_triggered_at, and the endpoints to disable, whose pending
-// deliveries become held. Attempts of deliveries deleted meanwhile (with
+// deliveries become held. A ping's result (PingTransaction set) raises
+// its endpoint's notified number on success, and gives up the ping slot
+// on success or final failure; after a success, when payloads came after
+// the number announced, the next ping is queued at once (see recordPing). Attempts of deliveries deleted meanwhile (with
 // their endpoint) are dropped. Rows are written many per statement.
 func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
 	const op = "record deliveries"
@@ -324,25 +328,69 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 			return interpretError(err, op, "delivery")
 		}
 	}
+	// Endpoint rows are updated in ID order too, each once for all its
+	// work: publishers lock them in that order.
+	pingEndpoint, err := s.pingEndpoints(ctx, tx, results)
+	if err != nil {
+		return interpretError(err, op, "delivery")
+	}
+	work := map[string]*endpointWork{}
+	get := func(id string) *endpointWork {
+		w := work[id]
+		if w == nil {
+			w = &endpointWork{id: id}
+			work[id] = w
+		}
+		return w
+	}
 	for _, e := range endpoints {
-		at := s.d.time(e.TriggeredAt)
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET last_triggered_at = ?"+
-			" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, e.EndpointID, at); err != nil {
-			return interpretError(err, op, "endpoint")
+		get(e.EndpointID).results = append(get(e.EndpointID).results, e)
+	}
+	for _, r := range results { // in delivery ID order
+		if id, ok := pingEndpoint[r.DeliveryID]; ok {
+			get(id).pings = append(get(id).pings, r)
 		}
-		if e.DisableReason == "" {
-			continue
+	}
+	ids := slices.Sorted(maps.Keys(work))
+	for _, id := range ids {
+		w := work[id]
+		for _, e := range w.results {
+			at := s.d.time(e.TriggeredAt)
+			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET last_triggered_at = ?"+
+				" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, e.EndpointID, at); err != nil {
+				return interpretError(err, op, "endpoint")
+			}
 		}
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?,"+
-			" updated_at = ? WHERE id = ? AND enabled = ?"), false, e.DisableReason, at, at, e.EndpointID, true); err != nil {
-			return interpretError(err, op, "endpoint")
+		// Before disabling: a ping queued now is held with the others.
+		for _, r := range w.pings {
+			if err := s.recordPing(ctx, tx, id, r); err != nil {
+				return interpretError(err, op, "endpoint")
+			}
 		}
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
-			"held", at, e.EndpointID, "pending"); err != nil {
-			return interpretError(err, op, "delivery")
+		for _, e := range w.results {
+			if e.DisableReason == "" {
+				continue
+			}
+			at := s.d.time(e.TriggeredAt)
+			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?,"+
+				" updated_at = ? WHERE id = ? AND enabled = ?"), false, e.DisableReason, at, at, e.EndpointID, true); err != nil {
+				return interpretError(err, op, "endpoint")
+			}
+			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
+				"held", at, e.EndpointID, "pending"); err != nil {
+				return interpretError(err, op, "delivery")
+			}
 		}
 	}
 	return interpretError(tx.Commit(), op, "delivery")
+}
+
+// endpointWork is what RecordDeliveries does to one endpoint's row.
+type endpointWork struct {
+	id      string
+	results []hookd.EndpointResult
+	// pings are the results of its ping deliveries, in delivery ID order.
+	pings []hookd.DeliveryResult
 }
 
 // recordAttempts stores the attempts of results (at most recordChunk, in

@@ -16,7 +16,7 @@ var _ hookd.EndpointStore = (*Store)(nil)
 const endpointColumns = "id, tenant_id, name, url, description, event_types, all_event_types, enabled, disabled_reason, " +
 	"disabled_at, last_triggered_at, verify_tls, format, max_events_per_request, mode, headers, verification_key, " +
 	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at, " +
-	"sealed_headers"
+	"sealed_headers, last_txn, notified_txn, pulled_txn, ping_delivery_id, last_pulled_at, pull_active_since, inactive_at"
 
 // endpoints are the tenants' endpoints; lists add the tenant's condition.
 var endpoints = &table[*hookd.Endpoint]{
@@ -39,11 +39,14 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		disabled, triggered, prevExp      timeValue
 		created, updated                  timeValue
 		current, previous, sealedHeaders  []byte
+		pingDelivery                      sql.NullString
+		lastPulled, activeSince, inactive timeValue
 	)
 	dest := []any{&e.ID, &e.TenantID, &e.Name, &e.URL, &e.Description, &eventTypes, &e.AllEventTypes, &e.Enabled,
 		&e.DisabledReason, &disabled, &triggered, &e.VerifyTLS, &format, &e.MaxEventsPerRequest, &mode, &headers,
 		&e.SealedVerificationKey, &e.VerificationKeyHeader, &e.TimeoutSeconds, &current, &previous, &prevExp,
-		&created, &updated, &sealedHeaders}
+		&created, &updated, &sealedHeaders, &e.LastTransaction, &e.NotifiedTransaction, &e.PulledTransaction,
+		&pingDelivery, &lastPulled, &activeSince, &inactive}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -64,6 +67,10 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 	if previous != nil {
 		e.Secrets = append(e.Secrets, hookd.EndpointSecret{Sealed: previous, ExpiresAt: prevExp.ptr()})
 	}
+	e.PingDeliveryID = pingDelivery.String
+	e.LastPulledAt = lastPulled.ptr()
+	e.PullActiveSince = activeSince.ptr()
+	e.InactiveAt = inactive.ptr()
 	e.CreatedAt = created.Time
 	e.UpdatedAt = updated.Time
 	return &e, nil
@@ -106,6 +113,9 @@ func normalizeEndpoint(e *hookd.Endpoint) {
 	}
 	e.DisabledAt = storeTimePtr(e.DisabledAt)
 	e.LastTriggeredAt = storeTimePtr(e.LastTriggeredAt)
+	e.LastPulledAt = storeTimePtr(e.LastPulledAt)
+	e.PullActiveSince = storeTimePtr(e.PullActiveSince)
+	e.InactiveAt = storeTimePtr(e.InactiveAt)
 	e.CreatedAt = storeTime(e.CreatedAt)
 	e.UpdatedAt = storeTime(e.UpdatedAt)
 	for i := range e.Secrets {
@@ -124,12 +134,14 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint, quota ...
 		return interpretError(err, op, noun)
 	}
 	_, err = s.execEndpoint(ctx, e, quota, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
-		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		") VALUES ("+placeholders(32)+")"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
 		e.MaxEventsPerRequest, string(e.Mode), headers, nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader,
 		e.TimeoutSeconds, nullBytes(current), nullBytes(previous), s.d.nullTime(prevExp),
-		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt), nullBytes(e.SealedHeaders))
+		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt), nullBytes(e.SealedHeaders), e.LastTransaction,
+		e.NotifiedTransaction, e.PulledTransaction, nullString(e.PingDeliveryID), s.d.nullTime(e.LastPulledAt),
+		s.d.nullTime(e.PullActiveSince), s.d.nullTime(e.InactiveAt))
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
@@ -154,8 +166,12 @@ func (s *Store) ListEndpoints(ctx context.Context, tenantID string, p hookd.List
 	return list(ctx, s, endpoints, p, []string{"tenant_id = ?"}, tenantID)
 }
 
-// UpdateEndpoint saves everything of e but its ID, TenantID, CreatedAt and
-// LastTriggeredAt, in one UPDATE. Returns ENOTFOUND if e.TenantID has no
+// UpdateEndpoint saves everything of e but its ID, TenantID, CreatedAt,
+// LastTriggeredAt and the pull state that publishing, pinging and pulling
+// move concurrently (LastTransaction, NotifiedTransaction,
+// PulledTransaction, PingDeliveryID, LastPulledAt), in one UPDATE: of the
+// pull state it saves PullActiveSince and InactiveAt, which the app owns
+// (enabling an endpoint restarts its inactivity timer). Returns ENOTFOUND if e.TenantID has no
 // endpoint e.ID, and EINVALID if e's URL is not https while the tenant
 // requires https endpoints.
 func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
@@ -168,11 +184,13 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
-		previous_secret_expires_at = ?, sealed_headers = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		previous_secret_expires_at = ?, sealed_headers = ?, pull_active_since = ?, inactive_at = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`),
 		e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason, s.d.nullTime(e.DisabledAt),
 		e.VerifyTLS, string(e.Format), e.MaxEventsPerRequest, string(e.Mode), headers,
 		nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader, e.TimeoutSeconds, nullBytes(current),
-		nullBytes(previous), s.d.nullTime(prevExp), nullBytes(e.SealedHeaders), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
+		nullBytes(previous), s.d.nullTime(prevExp), nullBytes(e.SealedHeaders), s.d.nullTime(e.PullActiveSince),
+		s.d.nullTime(e.InactiveAt), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
 	if err := mustAffect(res, err); err != nil {
 		return interpretError(err, op, noun)
 	}

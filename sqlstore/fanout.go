@@ -44,11 +44,39 @@ func insertDeliveriesQueries(n int, skipTaken bool) []string {
 	if r := n % insertDeliveriesRows; r > 0 {
 		qs = append(qs, insertDeliveriesQuery(r, skipTaken))
 	}
-	return qs
+	// Any of them may be a payload.
+	return append(qs, takeTransactionQuery, insertPayloadsQuery(1), insertDeliveriesQuery(1, false))
 }
 
-// insertDeliveries writes ds in tx, many rows per statement.
+// insertDeliveries writes ds in tx, many rows per statement. Deliveries
+// to ping and pull endpoints (d.Pull set) are stored as payloads, last
+// (see insertPayloads); with skipTaken, those of an event the endpoint
+// already keeps are left out.
 func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.Delivery, skipTaken bool) error {
+	var pull []*hookd.Delivery
+	if slices.ContainsFunc(ds, func(d *hookd.Delivery) bool { return d.Pull != nil }) {
+		plain := make([]*hookd.Delivery, 0, len(ds))
+		for _, d := range ds {
+			if d.Pull != nil {
+				pull = append(pull, d)
+			} else {
+				plain = append(plain, d)
+			}
+		}
+		ds = plain
+	}
+	if err := s.insertPlainDeliveries(ctx, tx, ds, skipTaken); err != nil {
+		return err
+	}
+	if len(pull) > 0 {
+		return s.insertPayloads(ctx, tx, pull, skipTaken)
+	}
+	return nil
+}
+
+// insertPlainDeliveries writes ds, none of them for a ping or pull
+// endpoint, in tx, many rows per statement.
+func (s *Store) insertPlainDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.Delivery, skipTaken bool) error {
 	args := make([]any, 0, 11*min(len(ds), insertDeliveriesRows))
 	for chunk := range slices.Chunk(ds, insertDeliveriesRows) {
 		args = args[:0]

@@ -47,7 +47,9 @@ type Store struct {
 	rdb *sql.DB
 	d   *dialect
 	// path is the SQLite database file, "" on PostgreSQL.
-	path     string
+	path string
+	// url is the PostgreSQL database's, "" on SQLite.
+	url      string
 	provider *goose.Provider
 	// migrated is set once Ping has seen every migration applied; later
 	// Pings only check that the database answers.
@@ -174,7 +176,7 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
-	s := &Store{db: db, rdb: db, d: postgresDialect}
+	s := &Store{db: db, rdb: db, d: postgresDialect, url: url}
 
 	// Instances sharing a schema share a migration lock; instances in
 	// different schemas of one database do not wait for each other.

@@ -47,6 +47,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"Inbound", inboundTests},
 		{"ConsoleSession", consoleSessionTests},
 		{"List", listTests},
+		{"Pull", pullTests},
 	}
 	t.Run("Ping", func(t *testing.T) {
 		t.Parallel()

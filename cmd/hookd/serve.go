@@ -32,13 +32,15 @@ type ServeCmd struct {
 	AllowPrivate  bool               `name:"allow-private-destinations" env:"HOOKD_ALLOW_PRIVATE_DESTINATIONS" help:"Let deliveries reach loopback, private and link-local addresses (tests, on-premises receivers)."`
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts, and inbound calls, are kept."`
 	InboundLimitFlags
-	Concurrency   int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
-	EndpointConc  int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
-	HashConc      int           `name:"password-hash-concurrency" env:"HOOKD_PASSWORD_HASH_CONCURRENCY" default:"0" help:"Most argon2id password checks (console sign-ins, HTTP Basic) running at once, each taking 64 MiB; others wait up to 1 s, then get 503 (0: half the CPUs, at least 1)."`
-	Quotas        QuotaFlags    `embed:""`
-	FanOutChunk   int           `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"100" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so that one tenant never holds the database writer for long."`
-	MinFreeDisk   uint64        `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
-	DeliveryLease time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
+	Concurrency       int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
+	EndpointConc      int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
+	HashConc          int           `name:"password-hash-concurrency" env:"HOOKD_PASSWORD_HASH_CONCURRENCY" default:"0" help:"Most argon2id password checks (console sign-ins, HTTP Basic) running at once, each taking 64 MiB; others wait up to 1 s, then get 503 (0: half the CPUs, at least 1)."`
+	Quotas            QuotaFlags    `embed:""`
+	FanOutChunk       int           `name:"fan-out-chunk" env:"HOOKD_FAN_OUT_CHUNK" default:"100" help:"Most deliveries of one event written in one transaction; a larger fan-out is written in several, so that one tenant never holds the database writer for long."`
+	MinFreeDisk       uint64        `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
+	PullInactiveAfter time.Duration `name:"pull-inactive-after" env:"HOOKD_PULL_INACTIVE_AFTER" default:"168h" help:"How long a ping or pull endpoint whose payloads are not listed stays active; then its notifications stop (inactive)."`
+	PullDeleteAfter   time.Duration `name:"pull-delete-after" env:"HOOKD_PULL_DELETE_AFTER" default:"168h" help:"How long a ping or pull endpoint stays inactive before it is deleted with its payloads (logged, and in GET /api/v1/admin/audit)."`
+	DeliveryLease     time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
@@ -62,6 +64,10 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	a.PasswordHashConcurrency = c.HashConc
 	a.FanOutChunk = c.FanOutChunk
+	if c.PullInactiveAfter <= 0 || c.PullDeleteAfter <= 0 {
+		return fmt.Errorf("--pull-inactive-after and --pull-delete-after must be positive, not %s and %s", c.PullInactiveAfter, c.PullDeleteAfter)
+	}
+	a.PullLifecycle = hookd.PullLifecycle{InactiveAfter: c.PullInactiveAfter, DeleteAfter: c.PullDeleteAfter}
 	if a.Quotas, err = c.Quotas.quotas(); err != nil {
 		return err
 	}
@@ -129,6 +135,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	workers.Go(func() { pruneTokens(ctx, a, log) })
 	workers.Go(func() { pruner.Run(ctx) })
 	workers.Go(func() { resumeFanOuts(ctx, a, log) })
+	workers.Go(func() { runPullLifecycle(ctx, a, log) })
 	workers.Go(func() {
 		if err := dispatcher.Run(ctx); err != nil {
 			log.Error("delivery workers stopped", "err", err)
@@ -221,6 +228,26 @@ func resumeFanOuts(ctx context.Context, a *app.App, log interface {
 	for {
 		if _, err := a.ResumeFanOuts(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("cannot resume fan-outs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runPullLifecycle makes ping and pull endpoints nobody pulls from
+// inactive, and deletes those inactive too long, every minute until ctx
+// ends.
+func runPullLifecycle(ctx context.Context, a *app.App, log interface {
+	Warn(string, ...any)
+}) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if _, err := a.RunPullLifecycle(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cannot run the pull endpoints' inactivity lifecycle", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -23,7 +23,9 @@ CREATE TABLE endpoint_payloads (
     created_at  timestamptz NOT NULL,
     PRIMARY KEY (endpoint_id, txn)
 );
-CREATE INDEX endpoint_payloads_event_idx ON endpoint_payloads (event_id);
+-- An event is kept once per endpoint: a resumed fan-out chunk cannot
+-- store it twice. The index also serves deleting an event's payloads.
+CREATE UNIQUE INDEX endpoint_payloads_event_idx ON endpoint_payloads (event_id, endpoint_id);
 
 CREATE TABLE audit_log (
     id         text        COLLATE "C" NOT NULL PRIMARY KEY,
