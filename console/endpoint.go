@@ -44,6 +44,9 @@ type endpointForm struct {
 	KeyHeader   string
 	// Headers are the custom headers, one "Name: value" per line.
 	Headers string
+	// SavedMode is the mode of the endpoint edited, "" for a new one: an
+	// endpoint changes only between ping and pull.
+	SavedMode string
 	// Errors are the problems of the last submission.
 	Errors []hookd.FieldError
 }
@@ -146,6 +149,13 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 		TimeoutSeconds:        number("body.timeout_seconds", f.Timeout),
 	}
 	return in, problems
+}
+
+// Offers reports whether the form offers the mode: every mode for a new
+// endpoint; for one saved, those that keep its events the same way (full
+// alone, or ping and pull).
+func (f endpointForm) Offers(mode string) bool {
+	return f.SavedMode == "" || hookd.EndpointMode(f.SavedMode).Pulls() == hookd.EndpointMode(mode).Pulls()
 }
 
 // HasType reports whether the form subscribes to the event type.
@@ -347,6 +357,7 @@ func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) erro
 
 func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit, status int, e *hookd.Endpoint, form endpointForm) error {
 	ctx := r.Context()
+	form.SavedMode = string(e.Mode)
 	p := endpointPage{E: e, Form: form, Confirm: r.URL.Query().Get("confirm"),
 		RecoverSince: s.now().UTC().Add(-24 * time.Hour).Format(recoverLayout)}
 	var err error

@@ -74,7 +74,7 @@ func TestEndpoints(t *testing.T) {
 		wantNotContains(t, "endpoint page", p, `id="disabled-banner"`, `id="previous-secret"`)
 
 		// Edit: no event types is every event type.
-		edit := url.Values{"url": {"https://billing.example/v2"}, "name": {"Billing v2"}, "format": {"json"}, "mode": {"full"},
+		edit := url.Values{"url": {"https://billing.example/v2"}, "name": {"Billing v2"}, "format": {"json"}, "mode": {"ping"},
 			"verify_tls": {"true"}, "max_events_per_request": {"1"}, "timeout_seconds": {"15"}, "verification_key_header": {"X-Key"}}
 		wantStatus(t, "save", b.post("/webhooks/"+id, edit), http.StatusSeeOther)
 		e, _ = h.app.Endpoint(ctx, h.tenant.ID, id)

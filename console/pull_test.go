@@ -84,6 +84,16 @@ func TestPullEndpointsInSidePanel(t *testing.T) {
 	if e.Mode != hookd.ModePing || e.URL != "https://warehouse.example/notices" {
 		t.Fatalf("after editing: mode %q, URL %q", e.Mode, e.URL)
 	}
+	// Its form offers ping and pull, not full; a full endpoint's offers
+	// full alone. Posting full anyway is refused with the app's reason.
+	wantContains(t, "ping endpoint's form", b.get("/webhooks/"+pull.ID), `id="edit-mode-full" disabled>`,
+		`id="edit-mode-ping" checked>`, `id="edit-mode-pull">`, "A ping endpoint can become pull only and back")
+	full := addEndpoint(t, h, b, pullForm("Full", "full", "https://receiver.example/full"))
+	wantContains(t, "full endpoint's form", b.get("/webhooks/"+full.ID), `id="edit-mode-full" checked>`,
+		`id="edit-mode-ping" disabled>`, `id="edit-mode-pull" disabled>`, "A full endpoint cannot become ping or pull")
+	p = b.post("/webhooks/"+pull.ID, pullForm("Warehouse", "full", "https://warehouse.example/notices"))
+	wantStatus(t, "ping → full", p, http.StatusUnprocessableEntity)
+	wantContains(t, "ping → full", p, "Mode: cannot change from ping to full", `id="edit-mode-full" disabled checked>`)
 }
 
 var previewRow = regexp.MustCompile(`<tr data-transaction="(\d+)">`)
@@ -108,6 +118,7 @@ func TestPullEndpointPage(t *testing.T) {
 		b := h.browser()
 		b.signIn()
 		created := h.clock.Now()
+		b.get("/webhooks")
 		e := addEndpoint(t, h, b, pullForm("Notified", "ping", "https://receiver.example/ping"))
 		full := addEndpoint(t, h, b, pullForm("Full", "full", "https://receiver.example/full"))
 
@@ -184,6 +195,7 @@ func TestPullEndpointPage(t *testing.T) {
 		if _, err := h.store.DeactivatePullEndpoints(ctx, inactiveAt.Add(-hookd.DefaultPullInactiveAfter), inactiveAt, 10); err != nil {
 			t.Fatal(err)
 		}
+		b.signIn() // the session ended meanwhile
 		p = b.get("/webhooks/" + e.ID)
 		wantContains(t, "inactive", p, `<span class="badge warn" title="`+hookd.InactiveReason+`">Inactive</span>`, `id="inactive-banner"`,
 			`<dd id="inactive-at"><time datetime="`+iso(inactiveAt)+`">`,
