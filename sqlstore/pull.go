@@ -46,8 +46,22 @@ import (
 
 var _ hookd.PullStore = (*Store)(nil)
 
+// testHooks let tests see inside transactions; all nil in production.
+type testHooks struct {
+	// tookTransaction is called when a publishing transaction took a
+	// payload number, before it commits.
+	tookTransaction func(endpointID string, txn int64)
+	// listening is called when ListenPayloads listens, with its
+	// connection's server process ID.
+	listening func(pid uint32)
+}
+
 // PayloadsChannel is the PostgreSQL notification channel told the IDs of
-// the endpoints that were given payloads (comma-separated).
+// the endpoints that were given payloads (comma-separated), for a store in
+// the schema public. Notification channels are per database, not per
+// schema: a store in another schema uses this name followed by _ and a
+// hash of the schema's, so that instances in different schemas of one
+// database do not hear each other.
 const PayloadsChannel = "hookd_payloads"
 
 // takeTransactionQuery takes the next payload number of an endpoint and,
@@ -108,6 +122,9 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 			return err
 		}
 		d.Pull.Transaction, d.Pull.Ping = txn, slot.String == d.ID
+		if s.hooks.tookTransaction != nil {
+			s.hooks.tookTransaction(d.EndpointID, txn)
+		}
 		taken = append(taken, d)
 		if d.Pull.Ping {
 			pings = append(pings, d)
@@ -180,7 +197,7 @@ func (s *Store) notifyPayloads(ctx context.Context, tx *sql.Tx, endpointIDs []st
 		if batch.Len() == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+PayloadsChannel+"', $1)", batch.String())
+		_, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.payloadsChannel, batch.String())
 		batch.Reset()
 		return err
 	}
@@ -200,8 +217,8 @@ func (s *Store) notifyPayloads(ctx context.Context, tx *sql.Tx, endpointIDs []st
 
 // ListenPayloads calls fn with the IDs of the endpoints that other
 // instances (and this one) gave payloads, until ctx ends; then it returns
-// nil. On PostgreSQL it keeps a connection of its own listening on
-// PayloadsChannel, and connects again (waiting longer after each failure,
+// nil. On PostgreSQL it keeps a connection of its own listening on the
+// schema's channel (see PayloadsChannel), and connects again (waiting longer after each failure,
 // up to 5 seconds) when it is lost: a notification sent meanwhile is
 // missed, which only makes a list-payloads call waiting for it answer at
 // the end of its wait rather than at once (nothing is lost: the payload
@@ -244,8 +261,11 @@ func (s *Store) listenPayloads(ctx context.Context, fn func(endpointIDs ...strin
 		defer cancel()
 		conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+PayloadsChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+s.payloadsChannel); err != nil {
 		return false, err
+	}
+	if s.hooks.listening != nil {
+		s.hooks.listening(conn.PgConn().PID())
 	}
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -410,11 +430,16 @@ func (s *Store) queuePing(ctx context.Context, tx *sql.Tx, endpointID string, no
 		") ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING id"), hookd.NewID(hookd.PrefixDelivery), tenantID,
 		eventID, endpointID, eventType, string(state), 0, at, nil, at, at).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, s.d.rebind("UPDATE deliveries SET state = CASE WHEN state = ? THEN state ELSE ? END,"+
-			" run_at = CASE WHEN state = ? THEN run_at ELSE ? END,"+
-			" round_start = CASE WHEN state = ? THEN round_start ELSE attempts END, updated_at = ?"+
-			" WHERE event_id = ? AND endpoint_id = ? RETURNING id"),
-			"running", string(state), "running", at, "running", at, eventID, endpointID).Scan(&id)
+		// A running delivery is left alone (not waited for: on
+		// PostgreSQL its recorder may hold it while waiting for the
+		// endpoint's row, which the caller holds).
+		err = tx.QueryRowContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
+			" WHERE event_id = ? AND endpoint_id = ? AND state <> ? RETURNING id"),
+			string(state), at, at, eventID, endpointID, "running").Scan(&id)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, s.d.rebind("SELECT id FROM deliveries WHERE event_id = ? AND endpoint_id = ?"),
+			eventID, endpointID).Scan(&id)
 	}
 	if err != nil {
 		return false, err

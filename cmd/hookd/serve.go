@@ -136,6 +136,8 @@ func (c *ServeCmd) Run(env *Env) error {
 	workers.Go(func() { pruner.Run(ctx) })
 	workers.Go(func() { resumeFanOuts(ctx, a, log) })
 	workers.Go(func() { runPullLifecycle(ctx, a, log) })
+	// Payloads other instances store wake this one's waiting pulls.
+	workers.Go(func() { _ = store.ListenPayloads(ctx, a.PayloadsStored) })
 	workers.Go(func() {
 		if err := dispatcher.Run(ctx); err != nil {
 			log.Error("delivery workers stopped", "err", err)
