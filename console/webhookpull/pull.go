@@ -43,6 +43,8 @@ type Receiver struct {
 	// memory only).
 	After int64
 	Save  func(after int64) error
+	// Client makes the list calls; nil uses http.DefaultClient.
+	Client *http.Client
 
 	once    sync.Once
 	notices chan struct{}
@@ -106,7 +108,11 @@ func (rc *Receiver) pull(ctx context.Context, wait time.Duration) (more bool, er
 		return false, err
 	}
 	req.Header.Set("Authorization", "Token "+rc.Token)
-	resp, err := http.DefaultClient.Do(req)
+	client := rc.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return false, err
 	}
