@@ -44,6 +44,9 @@ type endpointForm struct {
 	KeyHeader   string
 	// Headers are the custom headers, one "Name: value" per line.
 	Headers string
+	// SavedMode is the mode of the endpoint edited, "" for a new one: an
+	// endpoint changes only between ping and pull.
+	SavedMode string
 	// Errors are the problems of the last submission.
 	Errors []hookd.FieldError
 }
@@ -127,6 +130,11 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 	if types == nil {
 		types = []string{}
 	}
+	if hookd.EndpointMode(f.Mode) == hookd.ModePull {
+		// A pull-only endpoint has no URL; the field is hidden while the
+		// mode is chosen, and whatever it still holds is not kept.
+		f.URL = ""
+	}
 	in := app.UpdateEndpointInput{
 		Name:                  &f.Name,
 		URL:                   &f.URL,
@@ -141,6 +149,13 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 		TimeoutSeconds:        number("body.timeout_seconds", f.Timeout),
 	}
 	return in, problems
+}
+
+// Offers reports whether the form offers the mode: every mode for a new
+// endpoint; for one saved, those that keep its events the same way (full
+// alone, or ping and pull).
+func (f endpointForm) Offers(mode string) bool {
+	return f.SavedMode == "" || hookd.EndpointMode(f.SavedMode).Pulls() == hookd.EndpointMode(mode).Pulls()
 }
 
 // HasType reports whether the form subscribes to the event type.
@@ -263,8 +278,11 @@ func (s *Server) setRequireHTTPS(w http.ResponseWriter, r *http.Request, v *visi
 
 // endpointState is the state an endpoint's table shows and sorts by.
 func endpointState(e *hookd.Endpoint) string {
-	if e.Enabled {
+	switch {
+	case e.Enabled:
 		return "active"
+	case e.InactiveAt != nil:
+		return "inactive"
 	}
 	return "disabled"
 }
@@ -290,7 +308,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 	form := readEndpointForm(r.PostForm)
 	up, problems := form.input()
 	in := app.CreateEndpointInput{
-		Name: form.Name, URL: form.URL, Description: form.Description, EventTypes: *up.EventTypes,
+		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
 		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds,
 	}
@@ -325,6 +343,8 @@ type endpointPage struct {
 	Recent []*hookd.Delivery
 	// RecoverSince is the default of "Recover failed since…": a day ago.
 	RecoverSince string
+	// Pull is the pull state of a ping or pull endpoint, nil for others.
+	Pull *pullView
 }
 
 func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -337,6 +357,7 @@ func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) erro
 
 func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit, status int, e *hookd.Endpoint, form endpointForm) error {
 	ctx := r.Context()
+	form.SavedMode = string(e.Mode)
 	p := endpointPage{E: e, Form: form, Confirm: r.URL.Query().Get("confirm"),
 		RecoverSince: s.now().UTC().Add(-24 * time.Hour).Format(recoverLayout)}
 	var err error
@@ -358,6 +379,9 @@ func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	p.Recent = recent.Items
+	if p.Pull, err = s.pullViewOf(r, v, e); err != nil {
+		return err
+	}
 	return s.render(w, r, v, status, "endpoint", e.Name, p)
 }
 

@@ -69,12 +69,12 @@ func TestEndpoints(t *testing.T) {
 		wantContains(t, "endpoint page", p, "The endpoint was added.", `<span class="plain">`+secret+`</span>`,
 			`<span class="plain">`+e.VerificationKey+`</span>`, `data-copy="signing-secret-value"`, `data-copy="verification-key-value"`,
 			"Sent in the <code>X-Key</code> header of every request and in the URL", "<code>user.login</code>, <code>user.created</code>",
-			"XML, ping mode, up to 10 per request", "Certificates not verified", `name="event_types" value="user.login" checked`,
+			"XML, ping mode</dd>", "Certificates not verified", `name="event_types" value="user.login" checked`,
 			"X-Env: prod\nX-Team: billing\n", `action="/webhooks/`+id+`/secret/rotate"`, `action="/webhooks/`+id+`/verification-key/rotate"`)
 		wantNotContains(t, "endpoint page", p, `id="disabled-banner"`, `id="previous-secret"`)
 
 		// Edit: no event types is every event type.
-		edit := url.Values{"url": {"https://billing.example/v2"}, "name": {"Billing v2"}, "format": {"json"}, "mode": {"full"},
+		edit := url.Values{"url": {"https://billing.example/v2"}, "name": {"Billing v2"}, "format": {"json"}, "mode": {"ping"},
 			"verify_tls": {"true"}, "max_events_per_request": {"1"}, "timeout_seconds": {"15"}, "verification_key_header": {"X-Key"}}
 		wantStatus(t, "save", b.post("/webhooks/"+id, edit), http.StatusSeeOther)
 		e, _ = h.app.Endpoint(ctx, h.tenant.ID, id)

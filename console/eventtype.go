@@ -2,6 +2,7 @@ package console
 
 import (
 	_ "embed"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -15,6 +16,12 @@ import (
 //go:embed webhookverify/verify.go
 var verifyExample string
 
+// pullExample is the Go source of the receiver of ping and pull endpoints
+// the documentation shows; package webhookpull compiles and tests it.
+//
+//go:embed webhookpull/pull.go
+var pullExample string
+
 // webhookDocsPage is the data of the webhooks documentation.
 type webhookDocsPage struct {
 	EventTypes []*hookd.EventType
@@ -25,7 +32,14 @@ type webhookDocsPage struct {
 	BaseURL   string
 	// VerifyExample is Go code that checks a signature.
 	VerifyExample string
-	Version       string
+	// PullExample is Go code that receives notices and pulls payloads.
+	PullExample string
+	// InactiveAfter and DeleteAfter are the instance's pull lifecycle,
+	// for people ("7 days").
+	InactiveAfter, DeleteAfter string
+	// MaxLimit and MaxWait bound a list-payloads call.
+	MaxLimit, MaxWait int
+	Version           string
 }
 
 // webhookDocs is the webhooks documentation: every event type of the
@@ -36,6 +50,7 @@ func (s *Server) webhookDocs(w http.ResponseWriter, r *http.Request, v *visit) e
 	if err != nil {
 		return err
 	}
+	life := s.App.PullLifecycle.WithDefaults()
 	return s.render(w, r, v, http.StatusOK, "webhookdocs", "Webhooks documentation", webhookDocsPage{
 		EventTypes: types,
 		Retries:    hookd.DefaultRetrySchedule,
@@ -44,6 +59,26 @@ func (s *Server) webhookDocs(w http.ResponseWriter, r *http.Request, v *visit) e
 		// Show the code from its imports on: the package clause and doc
 		// are the test's business.
 		VerifyExample: verifyExample[strings.Index(verifyExample, "import ("):],
+		// From the first type on: the imports name hookd's test package
+		// of the signature check, which the text calls "the check above".
+		PullExample:   pullExample[strings.Index(pullExample, "// Payload is"):],
+		InactiveAfter: days(life.InactiveAfter),
+		DeleteAfter:   days(life.DeleteAfter),
+		MaxLimit:      hookd.MaxPayloadsLimit,
+		MaxWait:       int(hookd.MaxPullWait / time.Second),
 		Version:       hookd.Version,
 	})
+}
+
+// days shows a period for people: whole days as "7 days", else as
+// duration does.
+func days(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == day:
+		return "1 day"
+	case d > day && d%day == 0:
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return duration(d)
 }

@@ -40,6 +40,11 @@ type BenchCmd struct {
 	Publishers  int           `name:"publishers" default:"8" help:"Concurrent API clients publishing."`
 	Timeout     time.Duration `name:"timeout" default:"10m" help:"Give up after this long."`
 	CPUProfile  string        `name:"cpu-profile" type:"path" help:"Write a CPU profile (go tool pprof) to this file: of the delivery of the queue, or with --rate of the whole run."`
+
+	Pull        bool  `name:"pull" help:"Measure pull delivery instead: how fast one receiver drains a backlog of --events payloads with limit=1000, the pings per 1,000 events at each of --ping-rates, and publish→pull latency at --latency-rate."`
+	PingRates   []int `name:"ping-rates" default:"500,5000" help:"With --pull: the rates, in events/s, to publish to a ping endpoint at."`
+	RatedEvents int   `name:"rated-events" default:"5000" help:"With --pull: events published at each of --ping-rates and at --latency-rate."`
+	LatencyRate int   `name:"latency-rate" default:"500" help:"With --pull: events per second published while a pull waits (wait=30)."`
 }
 
 // benchResult is what a run measured.
@@ -69,6 +74,9 @@ func (c *BenchCmd) Run(env *Env) error {
 		profile = func() error { return pprof.StartCPUProfile(f) }
 		defer pprof.StopCPUProfile()
 	}
+	if c.Pull {
+		return c.runAndPrintPull(ctx, env.Stdout, profile)
+	}
 	r, err := c.run(ctx, profile)
 	if err != nil {
 		return err
@@ -91,21 +99,34 @@ func (c *BenchCmd) Run(env *Env) error {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-// run runs the benchmark, calling startProfile when the measured part
-// begins.
-func (c *BenchCmd) run(ctx context.Context, startProfile func() error) (*benchResult, error) {
+// benchRig is hookd on a fresh database in this process: a tenant with
+// its API enabled, the HTTP API on loopback without a rate limit, and the
+// delivery workers (not running yet).
+type benchRig struct {
+	store  *sqlstore.Store
+	app    *app.App
+	tenant *hookd.Tenant
+	key    string // the tenant's API key
+	api    *loopbackServer
+	d      *dispatch.Dispatcher
+	dir    string
+}
+
+func newBenchRig(ctx context.Context, databaseURL string) (_ *benchRig, err error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir, err := os.MkdirTemp("", "hookd-bench-")
-	if err != nil {
+	r := &benchRig{}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	if r.dir, err = os.MkdirTemp("", "hookd-bench-"); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	store, err := sqlstore.Open(ctx, c.DatabaseURL, dir)
-	if err != nil {
+	if r.store, err = sqlstore.Open(ctx, databaseURL, r.dir); err != nil {
 		return nil, err
 	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
+	if err := r.store.Migrate(ctx); err != nil {
 		return nil, err
 	}
 	box, err := secret.NewBox(secret.RandomBytes(secret.KeySize))
@@ -113,16 +134,66 @@ func (c *BenchCmd) run(ctx context.Context, startProfile func() error) (*benchRe
 		return nil, err
 	}
 	clock := hookd.SystemClock{}
-	a := app.New(store, clock, box, log)
+	r.app = app.New(r.store, clock, box, log)
 	slug := "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	tenant, err := a.CreateTenant(ctx, app.CreateTenantInput{Slug: slug, Plan: hookd.PlanEnterprise})
+	if r.tenant, err = r.app.CreateTenant(ctx, app.CreateTenantInput{Slug: slug, Plan: hookd.PlanEnterprise}); err != nil {
+		return nil, err
+	}
+	access, err := r.app.SetAPIEnabled(ctx, slug, true)
 	if err != nil {
 		return nil, err
 	}
-	access, err := a.SetAPIEnabled(ctx, slug, true)
+	r.key = access.Key
+	if r.api, err = listenAndServe(httpapi.New(r.app, &httpapi.RateLimiter{Clock: clock}, log)); err != nil {
+		return nil, err
+	}
+	r.d = &dispatch.Dispatcher{Store: r.store, Keys: r.app, Client: &dispatch.Client{AllowPrivate: true}, Clock: clock, Log: log}
+	r.app.DeliveriesStored = r.d.Wake
+	r.app.Workers = r.d
+	return r, nil
+}
+
+// runDispatcher starts the delivery workers and returns their stop.
+func (r *benchRig) runDispatcher(ctx context.Context) func() {
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.d.Run(dctx)
+	}()
+	return func() { stop(); <-done }
+}
+
+// publisher returns a publisher of events of about size bytes of data
+// through the API, with up to workers connections.
+func (r *benchRig) publisher(size, workers int) *benchPublisher {
+	return &benchPublisher{
+		url: "http://" + r.api.Addr() + "/api/v1/events", key: r.key, data: benchData(size),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}},
+	}
+}
+
+func (r *benchRig) close() {
+	if r.api != nil {
+		r.api.Close()
+	}
+	if r.store != nil {
+		_ = r.store.Close()
+	}
+	if r.dir != "" {
+		_ = os.RemoveAll(r.dir)
+	}
+}
+
+// run runs the benchmark, calling startProfile when the measured part
+// begins.
+func (c *BenchCmd) run(ctx context.Context, startProfile func() error) (*benchResult, error) {
+	rig, err := newBenchRig(ctx, c.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
+	defer rig.close()
+	a, tenant, store := rig.app, rig.tenant, rig.store
 
 	// The receivers: one loopback server, one path per endpoint.
 	rec := &benchReceiver{arrived: make(map[string]time.Time, c.Events*c.Endpoints)}
@@ -139,42 +210,19 @@ func (c *BenchCmd) run(ctx context.Context, startProfile func() error) (*benchRe
 		}
 	}
 
-	// The API, on loopback, with no rate limit.
-	api, err := listenAndServe(httpapi.New(a, &httpapi.RateLimiter{Clock: clock}, log))
-	if err != nil {
-		return nil, err
-	}
-	defer api.Close()
-
 	want := c.Events * c.Endpoints
 	var recorded atomic.Int64
 	allRecorded := make(chan struct{})
-	d := &dispatch.Dispatcher{
-		Store: store, Keys: a, Client: &dispatch.Client{AllowPrivate: true}, Clock: clock, Log: log,
-		AfterRecord: func(rs []hookd.DeliveryResult, err error) {
-			if err == nil && recorded.Add(int64(len(rs))) == int64(want) {
-				close(allRecorded)
-			}
-		},
+	rig.d.AfterRecord = func(rs []hookd.DeliveryResult, err error) {
+		if err == nil && recorded.Add(int64(len(rs))) == int64(want) {
+			close(allRecorded)
+		}
 	}
-	a.DeliveriesStored = d.Wake
-	a.Workers = d
-	runDispatcher := func() func() {
-		dctx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = d.Run(dctx)
-		}()
-		return func() { stop(); <-done }
-	}
+	runDispatcher := func() func() { return rig.runDispatcher(ctx) }
 
 	peak := watchPeakRSS()
 	defer peak.stop()
-	pub := &benchPublisher{
-		url: "http://" + api.Addr() + "/api/v1/events", key: access.Key, data: benchData(c.Size),
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.Publishers}},
-	}
+	pub := rig.publisher(c.Size, c.Publishers)
 	r := &benchResult{Backend: store.Backend(), Events: c.Events, Endpoints: c.Endpoints, Deliveries: want}
 
 	var stopDispatcher func()
