@@ -9,27 +9,33 @@ package sqlstore
 //
 //	UPDATE endpoints SET last_txn = last_txn + 1, ping_delivery_id = … WHERE id = ? RETURNING last_txn, ping_delivery_id
 //
-// and inserts the payload with the number returned. The update locks the
-// endpoint's row until the transaction ends (on SQLite the single write
-// connection does the same for every row), so a second publisher to the
-// endpoint waits there until the first commits — then it reads the
-// committed counter and takes the next number — or rolls back — then the
-// number is taken again. Numbers are therefore given in commit order: when
-// a reader sees payload n, every payload numbered below n has committed
-// (or will never exist, when its event was pruned), and listing with
+// and inserts the payload with the number returned (on PostgreSQL both in
+// one statement, so that the lock below is held one round trip less).
+// The update locks the endpoint's row until the transaction ends (on
+// SQLite the single write connection does the same for the whole
+// database), so a second publisher to the endpoint waits there until the
+// first commits — then it reads the committed counter and takes the next
+// number — or rolls back — then the number it gave back is taken again.
+// Numbers are therefore given in commit order: when a reader sees payload
+// n, every payload numbered below n has committed, and listing with
 // after=<the last number seen> never misses one, whatever the number of
-// publishers, connections and instances. A transaction that writes
-// payloads for several endpoints takes their numbers in endpoint ID
-// order, as every transaction locking several endpoint rows does, so they
-// never deadlock. The lock is held only from the counter's update to the
-// commit: other publishers to the same endpoint wait for that, not for
-// the whole publication.
+// publishers, connections and instances. (A payload may still be missing
+// later: pruning deletes payloads with their events after the retention
+// period.) A transaction that writes payloads for several endpoints takes
+// their numbers in endpoint ID order, as every transaction that locks
+// several endpoint rows does, so they never deadlock. The lock is held
+// only from the counter's update to the commit: publishers to the same
+// endpoint queue for that, not for their whole publication; each waits
+// for the previous one's commit, so one endpoint takes about one payload
+// per commit (a disk flush) at a time.
 //
 // The same update claims the endpoint's ping slot (ping_delivery_id) for
 // the delivery when the endpoint is in ping mode and has no ping waiting
 // or in flight; only then is the delivery stored, as the ping. On
-// PostgreSQL the transaction also notifies the channel hookd_payloads with
-// the endpoint IDs, for ListenPayloads in other instances.
+// PostgreSQL the transaction also notifies the schema's channel (see
+// PayloadsChannel) with the endpoint IDs, before taking the numbers (the
+// notification goes out at commit anyway), for ListenPayloads in other
+// instances.
 
 import (
 	"context"
@@ -46,8 +52,22 @@ import (
 
 var _ hookd.PullStore = (*Store)(nil)
 
+// testHooks let tests see inside transactions; all nil in production.
+type testHooks struct {
+	// tookTransaction is called when a publishing transaction took a
+	// payload number, before it commits.
+	tookTransaction func(endpointID string, txn int64)
+	// listening is called when ListenPayloads listens, with its
+	// connection's server process ID.
+	listening func(pid uint32)
+}
+
 // PayloadsChannel is the PostgreSQL notification channel told the IDs of
-// the endpoints that were given payloads (comma-separated).
+// the endpoints that were given payloads (comma-separated), for a store in
+// the schema public. Notification channels are per database, not per
+// schema: a store in another schema uses this name followed by _ and a
+// hash of the schema's, so that instances in different schemas of one
+// database do not hear each other.
 const PayloadsChannel = "hookd_payloads"
 
 // takeTransactionQuery takes the next payload number of an endpoint and,
@@ -55,6 +75,23 @@ const PayloadsChannel = "hookd_payloads"
 // ping slot for the delivery whose ID is the second argument.
 const takeTransactionQuery = "UPDATE endpoints SET last_txn = last_txn + 1, ping_delivery_id = CASE WHEN ? AND mode = 'ping'" +
 	" AND ping_delivery_id IS NULL THEN ? ELSE ping_delivery_id END WHERE id = ? RETURNING last_txn, ping_delivery_id"
+
+// takeTransactionAndInsertQuery is takeTransactionQuery that also inserts
+// the payload (event ID and creation time the fourth and fifth
+// arguments), on PostgreSQL, where a statement may both update and
+// insert: one round trip less while the endpoint's row is locked.
+const takeTransactionAndInsertQuery = "WITH t AS (" + takeTransactionQuery + ", id, tenant_id)," +
+	" p AS (INSERT INTO endpoint_payloads (endpoint_id, txn, tenant_id, event_id, created_at)" +
+	" SELECT id, last_txn, tenant_id, ?, ? FROM t) SELECT last_txn, ping_delivery_id FROM t"
+
+// payloadQueries returns qs and the statements storing a payload, which
+// any delivery of a publication may be, to prepare before a transaction.
+func (s *Store) payloadQueries(qs []string) []string {
+	if s.d.name == BackendPostgres {
+		return append(qs, takeTransactionAndInsertQuery, insertDeliveriesQuery(1, false))
+	}
+	return append(qs, takeTransactionQuery, insertPayloadsQuery(1), insertDeliveriesQuery(1, false))
+}
 
 const payloadColumns = "endpoint_id, txn, tenant_id, event_id, created_at"
 
@@ -87,20 +124,39 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 	if len(ds) == 0 {
 		return nil
 	}
-	take, err := s.txStmt(ctx, tx, takeTransactionQuery)
+	// Notify first: the notification goes out at commit anyway, and every
+	// statement after the first number is taken makes the next publisher
+	// to the endpoint wait longer.
+	var endpointIDs []string
+	for _, d := range ds {
+		if !slices.Contains(endpointIDs, d.EndpointID) {
+			endpointIDs = append(endpointIDs, d.EndpointID)
+		}
+	}
+	if err := s.notifyPayloads(ctx, tx, endpointIDs); err != nil {
+		return err
+	}
+	q, args := takeTransactionQuery, []any{nil, nil, nil}
+	inserted := s.d.name == BackendPostgres
+	if inserted {
+		q, args = takeTransactionAndInsertQuery, []any{nil, nil, nil, nil, nil}
+	}
+	take, err := s.txStmt(ctx, tx, q)
 	if err != nil {
 		return err
 	}
 	defer take.Close()
-	args := make([]any, 0, 5*len(ds))
 	var taken, pings []*hookd.Delivery
-	var endpointIDs []string
 	for _, d := range ds {
 		var (
 			txn  int64
 			slot sql.NullString
 		)
-		err := take.QueryRowContext(ctx, d.Pull.Notify, d.ID, d.EndpointID).Scan(&txn, &slot)
+		args[0], args[1], args[2] = d.Pull.Notify, d.ID, d.EndpointID
+		if inserted {
+			args[3], args[4] = d.EventID, s.d.time(d.CreatedAt)
+		}
+		err := take.QueryRowContext(ctx, args...).Scan(&txn, &slot)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // the endpoint is gone
 		}
@@ -108,14 +164,18 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 			return err
 		}
 		d.Pull.Transaction, d.Pull.Ping = txn, slot.String == d.ID
+		if s.hooks.tookTransaction != nil {
+			s.hooks.tookTransaction(d.EndpointID, txn)
+		}
 		taken = append(taken, d)
 		if d.Pull.Ping {
 			pings = append(pings, d)
 		}
-		if !slices.Contains(endpointIDs, d.EndpointID) {
-			endpointIDs = append(endpointIDs, d.EndpointID)
-		}
 	}
+	if inserted {
+		taken = nil
+	}
+	args = make([]any, 0, 5*min(len(taken), insertDeliveriesRows))
 	for chunk := range slices.Chunk(taken, insertDeliveriesRows) {
 		args = args[:0]
 		for _, d := range chunk {
@@ -125,10 +185,7 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 			return err
 		}
 	}
-	if err := s.insertPlainDeliveries(ctx, tx, pings, false); err != nil {
-		return err
-	}
-	return s.notifyPayloads(ctx, tx, endpointIDs)
+	return s.insertPlainDeliveries(ctx, tx, pings, false)
 }
 
 // untakenPayloads returns those of ds whose event the endpoint does not
@@ -180,7 +237,7 @@ func (s *Store) notifyPayloads(ctx context.Context, tx *sql.Tx, endpointIDs []st
 		if batch.Len() == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+PayloadsChannel+"', $1)", batch.String())
+		_, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.payloadsChannel, batch.String())
 		batch.Reset()
 		return err
 	}
@@ -200,8 +257,8 @@ func (s *Store) notifyPayloads(ctx context.Context, tx *sql.Tx, endpointIDs []st
 
 // ListenPayloads calls fn with the IDs of the endpoints that other
 // instances (and this one) gave payloads, until ctx ends; then it returns
-// nil. On PostgreSQL it keeps a connection of its own listening on
-// PayloadsChannel, and connects again (waiting longer after each failure,
+// nil. On PostgreSQL it keeps a connection of its own listening on the
+// schema's channel (see PayloadsChannel), and connects again (waiting longer after each failure,
 // up to 5 seconds) when it is lost: a notification sent meanwhile is
 // missed, which only makes a list-payloads call waiting for it answer at
 // the end of its wait rather than at once (nothing is lost: the payload
@@ -244,8 +301,11 @@ func (s *Store) listenPayloads(ctx context.Context, fn func(endpointIDs ...strin
 		defer cancel()
 		conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+PayloadsChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+s.payloadsChannel); err != nil {
 		return false, err
+	}
+	if s.hooks.listening != nil {
+		s.hooks.listening(conn.PgConn().PID())
 	}
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -304,43 +364,53 @@ func (s *Store) PullCursor(ctx context.Context, endpointID string) (hookd.PullCu
 }
 
 // RecordPull notes a list-payloads call at now that returned payloads up
-// to through; see hookd.PullStore. It locks the endpoint's row, so it
-// waits for publishers of the endpoint that took a number to commit.
+// to through; see hookd.PullStore. It is one statement but when the
+// endpoint was inactive: then a transaction enables it. It updates the
+// endpoint's row, so on PostgreSQL it waits for publishers of the
+// endpoint that took a number to commit.
 func (s *Store) RecordPull(ctx context.Context, tenantID, endpointID string, through int64, now time.Time) (bool, error) {
 	const op, noun = "record pull", "endpoint"
+	inactive, err := queryAll(ctx, s.queryWrite, func(sc scanner, extra ...any) (bool, error) {
+		var inactive bool
+		return inactive, sc.Scan(append([]any{&inactive}, extra...)...)
+	}, op, noun, "UPDATE endpoints SET last_pulled_at = ?, pull_active_since = ?,"+
+		" pulled_txn = CASE WHEN pulled_txn < ? AND ? <= last_txn THEN ? ELSE pulled_txn END"+
+		" WHERE tenant_id = ? AND id = ? RETURNING inactive_at IS NOT NULL",
+		s.d.time(now), s.d.time(now), through, through, through, tenantID, endpointID)
+	switch {
+	case err != nil:
+		return false, err
+	case len(inactive) == 0:
+		return false, notFound(op, noun)
+	case !inactive[0]:
+		return false, nil
+	}
 	var reactivated bool
-	err := s.inTx(ctx, op, noun, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, op, noun, func(tx *sql.Tx) error {
 		var (
-			inactive bool
-			mode     string
-			slot     sql.NullString
-			last     int64
-			notified int64
+			mode           string
+			slot           sql.NullString
+			last, notified int64
 		)
-		err := tx.QueryRowContext(ctx, s.d.rebind("UPDATE endpoints SET last_pulled_at = ?, pull_active_since = ?,"+
-			" pulled_txn = CASE WHEN pulled_txn < ? AND ? <= last_txn THEN ? ELSE pulled_txn END"+
-			" WHERE tenant_id = ? AND id = ? RETURNING inactive_at IS NOT NULL, mode, ping_delivery_id, last_txn, notified_txn"),
-			s.d.time(now), s.d.time(now), through, through, through, tenantID, endpointID).
-			Scan(&inactive, &mode, &slot, &last, &notified)
-		if err != nil {
-			return interpretError(err, op, noun)
-		}
-		if !inactive {
+		// Only one of concurrent pulls enables it.
+		err := tx.QueryRowContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = '', disabled_at = NULL,"+
+			" inactive_at = NULL, updated_at = ? WHERE id = ? AND inactive_at IS NOT NULL"+
+			" RETURNING mode, ping_delivery_id, last_txn, notified_txn"), true, s.d.time(now), endpointID).
+			Scan(&mode, &slot, &last, &notified)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		reactivated = true
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = '', disabled_at = NULL,"+
-			" inactive_at = NULL, updated_at = ? WHERE id = ?"), true, s.d.time(now), endpointID); err != nil {
-			return interpretError(err, op, noun)
+		if err != nil {
+			return err
 		}
+		reactivated = true
 		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
 			" WHERE endpoint_id = ? AND state = ?"), "pending", s.d.time(now), s.d.time(now), endpointID, "held"); err != nil {
-			return interpretError(err, op, "delivery")
+			return err
 		}
 		if mode == string(hookd.ModePing) && !slot.Valid && last > notified {
-			if _, err := s.queuePing(ctx, tx, endpointID, notified, now); err != nil {
-				return interpretError(err, op, "delivery")
-			}
+			_, err := s.queuePing(ctx, tx, endpointID, notified, now)
+			return err
 		}
 		return nil
 	})
@@ -410,11 +480,16 @@ func (s *Store) queuePing(ctx context.Context, tx *sql.Tx, endpointID string, no
 		") ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING id"), hookd.NewID(hookd.PrefixDelivery), tenantID,
 		eventID, endpointID, eventType, string(state), 0, at, nil, at, at).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, s.d.rebind("UPDATE deliveries SET state = CASE WHEN state = ? THEN state ELSE ? END,"+
-			" run_at = CASE WHEN state = ? THEN run_at ELSE ? END,"+
-			" round_start = CASE WHEN state = ? THEN round_start ELSE attempts END, updated_at = ?"+
-			" WHERE event_id = ? AND endpoint_id = ? RETURNING id"),
-			"running", string(state), "running", at, "running", at, eventID, endpointID).Scan(&id)
+		// A running delivery is left alone (not waited for: on
+		// PostgreSQL its recorder may hold it while waiting for the
+		// endpoint's row, which the caller holds).
+		err = tx.QueryRowContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
+			" WHERE event_id = ? AND endpoint_id = ? AND state <> ? RETURNING id"),
+			string(state), at, at, eventID, endpointID, "running").Scan(&id)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, s.d.rebind("SELECT id FROM deliveries WHERE event_id = ? AND endpoint_id = ?"),
+			eventID, endpointID).Scan(&id)
 	}
 	if err != nil {
 		return false, err

@@ -49,8 +49,11 @@ type Store struct {
 	// path is the SQLite database file, "" on PostgreSQL.
 	path string
 	// url is the PostgreSQL database's, "" on SQLite.
-	url      string
-	provider *goose.Provider
+	url string
+	// payloadsChannel is the PostgreSQL notification channel of the
+	// store's schema (see PayloadsChannel), "" on SQLite.
+	payloadsChannel string
+	provider        *goose.Provider
 	// migrated is set once Ping has seen every migration applied; later
 	// Pings only check that the database answers.
 	migrated atomic.Bool
@@ -58,6 +61,9 @@ type Store struct {
 	// checkpoints copies SQLite's write-ahead log into the database file;
 	// nil on PostgreSQL.
 	checkpoints *checkpointer
+
+	// hooks are set by tests only (export_test.go).
+	hooks testHooks
 
 	// MinFreeBytes is the fewest bytes free on the file system of an
 	// SQLite database for Checks to report the disk ready; 0 means
@@ -186,10 +192,14 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open postgres: read current schema: %w", err)
 	}
 	lockID := lock.DefaultLockID
+	s.payloadsChannel = PayloadsChannel
 	if schema.Valid {
 		h := fnv.New64a()
 		h.Write([]byte("hookd:" + schema.String))
 		lockID = int64(h.Sum64())
+		if schema.String != "public" {
+			s.payloadsChannel = fmt.Sprintf("%s_%016x", PayloadsChannel, h.Sum64())
+		}
 	}
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 	if err != nil {

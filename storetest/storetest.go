@@ -48,6 +48,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"ConsoleSession", consoleSessionTests},
 		{"List", listTests},
 		{"Pull", pullTests},
+		{"PullLifecycle", pullLifecycleTests},
 	}
 	t.Run("Ping", func(t *testing.T) {
 		t.Parallel()

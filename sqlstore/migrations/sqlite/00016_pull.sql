@@ -14,6 +14,8 @@ ALTER TABLE endpoints ADD COLUMN ping_delivery_id TEXT;
 ALTER TABLE endpoints ADD COLUMN last_pulled_at TEXT;
 ALTER TABLE endpoints ADD COLUMN pull_active_since TEXT;
 ALTER TABLE endpoints ADD COLUMN inactive_at TEXT;
+-- The lifecycle's pass over inactive endpoints reads only those.
+CREATE INDEX endpoints_inactive_idx ON endpoints (inactive_at) WHERE inactive_at IS NOT NULL;
 
 CREATE TABLE endpoint_payloads (
     endpoint_id TEXT    NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
@@ -40,6 +42,7 @@ CREATE INDEX audit_log_created_at_idx ON audit_log (created_at, id);
 -- +goose Down
 DROP TABLE audit_log;
 DROP TABLE endpoint_payloads;
+DROP INDEX endpoints_inactive_idx;
 ALTER TABLE endpoints DROP COLUMN inactive_at;
 ALTER TABLE endpoints DROP COLUMN pull_active_since;
 ALTER TABLE endpoints DROP COLUMN last_pulled_at;
