@@ -87,7 +87,7 @@ func TestPullEndpointsInSidePanel(t *testing.T) {
 	// Its form offers ping and pull, not full; a full endpoint's offers
 	// full alone. Posting full anyway is refused with the app's reason.
 	wantContains(t, "ping endpoint's form", b.get("/webhooks/"+pull.ID), `id="edit-mode-full" disabled>`,
-		`id="edit-mode-ping" checked>`, `id="edit-mode-pull">`, "A ping endpoint can become pull only and back")
+		`id="edit-mode-ping" checked>`, `id="edit-mode-pull">`, "Ping and pull only can be swapped")
 	full := addEndpoint(t, h, b, pullForm("Full", "full", "https://receiver.example/full"))
 	wantContains(t, "full endpoint's form", b.get("/webhooks/"+full.ID), `id="edit-mode-full" checked>`,
 		`id="edit-mode-ping" disabled>`, `id="edit-mode-pull" disabled>`, "A full endpoint cannot become ping or pull")
