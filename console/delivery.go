@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -147,9 +148,16 @@ const recentDeliveries = 10
 // testEndpoint sends a webhook.test event to the endpoint and shows its
 // delivery.
 func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request, v *visit) error {
-	_, d, err := s.App.TestEndpoint(r.Context(), v.Tenant().ID, r.PathValue("id"))
+	id := r.PathValue("id")
+	_, d, err := s.App.TestEndpoint(r.Context(), v.Tenant().ID, id)
 	if err != nil {
 		return err
+	}
+	if d.Pull != nil {
+		// A ping or pull endpoint keeps the event as a payload: show it.
+		n := d.Pull.Transaction
+		redirect(w, r, fmt.Sprintf("/webhooks/%s?pull=now&after=%d&count=%d", id, n-1, n), "test-payload")
+		return nil
 	}
 	redirect(w, r, "/history/"+d.ID, "test-sent")
 	return nil

@@ -74,7 +74,17 @@ func TestPullEndpointsInSidePanel(t *testing.T) {
 	// The edit form shows the mode; the pull endpoint becomes a ping one.
 	p = b.get("/webhooks/" + pull.ID)
 	wantContains(t, "pull endpoint page", p, `name="mode" value="pull" id="edit-mode-pull" checked`, `id="pull-only"`, "pull only</dd>")
-	wantNotContains(t, "pull endpoint page", p, `id="signing-secret"`, `id="cursor-notified"`, `id="send-test"`)
+	wantNotContains(t, "pull endpoint page", p, `id="signing-secret"`, `id="cursor-notified"`, `id="recent"`)
+
+	// Send test event keeps a webhook.test payload, shown in the preview.
+	p = b.post("/webhooks/"+leftover.ID+"/test", nil)
+	wantStatus(t, "test event", p, http.StatusSeeOther)
+	if want := "/webhooks/" + leftover.ID + "?pull=now&after=0&count=1&notice=test-payload"; p.location() != want {
+		t.Fatalf("test event redirects to %q, want %q", p.location(), want)
+	}
+	p = b.get(p.location())
+	wantContains(t, "test payload", p, "kept for this endpoint as transaction 1", `<tr data-transaction="1">`, "<code>webhook.test</code>",
+		`id="cursor-last">1<`, `id="cursor-pending">1<`)
 	edit := pullForm("Warehouse", "ping", "https://warehouse.example/notices")
 	wantStatus(t, "pull → ping", b.post("/webhooks/"+pull.ID, edit), http.StatusSeeOther)
 	e, err := h.app.Endpoint(context.Background(), h.tenant.ID, pull.ID)
