@@ -90,8 +90,11 @@ func (a *App) RecoverEndpoint(ctx context.Context, tenantID, endpointID string, 
 
 // TestEndpoint publishes a webhook.test event to one endpoint of the
 // tenant, whatever it subscribes to, and returns the event and its
-// delivery (held if the endpoint is disabled). Returns ENOTFOUND, or
-// EPLANFORBIDDEN unless the plan includes webhooks.
+// delivery (held if the endpoint is disabled). For a ping endpoint the
+// event becomes a payload and the delivery is the ping that announces it:
+// a new one, or the one already waiting. Returns ENOTFOUND, ECONFLICT for
+// a pull endpoint (it is sent nothing; a test event would only be a
+// payload), or EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*hookd.Event, *hookd.Delivery, error) {
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return nil, nil, err
@@ -102,6 +105,9 @@ func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*h
 	ep, err := a.Store.Endpoint(ctx, tenantID, endpointID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if ep.Mode == hookd.ModePull {
+		return nil, nil, hookd.Errorf(hookd.ECONFLICT, "The endpoint is in pull mode: hookd sends it nothing, so there is nothing to test. Its receiver lists its payloads with GET /api/v1/endpoints/%s/payloads.", ep.ID)
 	}
 	data, err := json.Marshal(map[string]string{
 		"message":     "This is a test event from hookd.",
@@ -124,7 +130,40 @@ func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*h
 		return nil, nil, err
 	}
 	a.deliveriesDue([]*hookd.Delivery{d})
+	if !d.Stored() {
+		// Covered by the ping already waiting or in flight.
+		if d, err = a.pingDelivery(ctx, tenantID, ep.ID, now); err != nil {
+			return nil, nil, err
+		}
+	}
 	return e, d, nil
+}
+
+// pingDelivery returns the ping waiting or in flight of a ping endpoint
+// of the tenant, queuing one if there is none and payloads were not
+// announced yet. Returns ECONFLICT when every payload was announced by a
+// ping already sent.
+func (a *App) pingDelivery(ctx context.Context, tenantID, endpointID string, now time.Time) (*hookd.Delivery, error) {
+	for range 2 {
+		ep, err := a.Store.Endpoint(ctx, tenantID, endpointID)
+		if err != nil {
+			return nil, err
+		}
+		if ep.PingDeliveryID != "" {
+			d, err := a.Store.Delivery(ctx, tenantID, ep.PingDeliveryID)
+			if hookd.ErrorCode(err) != hookd.ENOTFOUND {
+				return d, err
+			}
+		}
+		queued, err := a.Store.RequestPing(ctx, endpointID, now)
+		if err != nil {
+			return nil, err
+		}
+		if queued {
+			a.deliveriesStored(endpointID)
+		}
+	}
+	return nil, hookd.Errorf(hookd.ECONFLICT, "The test event was announced by a ping sent meanwhile; see the endpoint's deliveries.")
 }
 
 // newDelivery returns the delivery of e to ep: pending and due at now for

@@ -1,7 +1,8 @@
 // Package dispatch delivers webhooks: it takes due deliveries from the
 // store, sends each as a signed HTTP request to its endpoint, records the
 // attempt and decides what comes next. It knows the store's interfaces
-// (hookd.DeliveryStore), never SQL.
+// (hookd.DeliveryStore, and the cursor of a ping endpoint's payloads),
+// never SQL.
 //
 // # The queue
 //
@@ -42,13 +43,32 @@
 // # Sending and recording
 //
 // A sender renders one request (one event, a batch of up to
-// MaxEventsPerRequest, or a ping notice; JSON or XML), signs it per
+// MaxEventsPerRequest, or a ping notice (see Pings); JSON or XML), signs it per
 // Standard Webhooks (SetSignatureHeaders) and sends it through Client, which
 // refuses private and metadata addresses at connect time and never follows
 // redirects. What the answer does (succeeded, retry at a time, failed and
 // endpoint disabled, held) is decided by one pure rule beside the retry
 // schedule, hookd.RetryPolicy.Outcome. The attempt is stored with the
 // endpoint's secrets masked (hookd.MaskSecret).
+//
+// # Pings
+//
+// A ping or pull endpoint (hookd/pull.go) is not sent its events: they
+// are kept as numbered payloads the receiver lists. A ping endpoint has at
+// most one ping delivery waiting or in flight, kept by the store; the
+// dispatcher renders it from the endpoint's cursor read when it is sent
+// (Store.PullCursor, one query per ping), so it announces every payload
+// numbered by then, and reports the number it announced
+// (DeliveryResult.PingTransaction). Its endpoint gets one sender, so one
+// ping request at a time; ping deliveries of one endpoint claimed together
+// (rows from before pings were consolidated, a resend) go as ONE request
+// and are recorded alike. After a successful ping the store may queue the
+// next (payloads came after the number announced): the recorder marks the
+// endpoint due so it is claimed at once. Pings are paced (PingInterval,
+// from the endpoint's last attempt): a quiet endpoint's ping goes at once,
+// a busy one's about once a second, which turns a burst of events into a
+// handful of pings. A delivery to a pull endpoint (its mode changed while a
+// ping waited) is settled as succeeded without a request.
 //
 // Results go to one recorder, which stores them in batches of up to 512 in
 // one transaction (RecordDeliveries): a delivery moves on only while it is

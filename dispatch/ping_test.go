@@ -129,8 +129,15 @@ func TestOnePingSettlesSeveralDeliveries(t *testing.T) {
 		for range 3 {
 			w.publish(userData)
 		}
-		ping := "ping"
-		if _, err := w.app.UpdateEndpoint(ctx, w.tenant, ep.ID, app.UpdateEndpointInput{Mode: &ping}); err != nil {
+		// Rows like those of a ping endpoint before pings were
+		// consolidated: one delivery per event. (The API does not change
+		// a full endpoint to ping; the store can.)
+		stored, err := s.Endpoint(ctx, w.tenant, ep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored.Mode = hookd.ModePing
+		if err := s.UpdateEndpoint(ctx, stored); err != nil {
 			t.Fatal(err)
 		}
 		w.publish(userData) // payload 1, and a ping delivery
@@ -206,4 +213,45 @@ func TestPullEndpointIsSentNothing(t *testing.T) {
 		}
 		rc.none(t)
 	})
+}
+
+// TestTestEndpointOfPingEndpoint sends a test event to a ping endpoint:
+// it becomes a payload, and the delivery returned is the ping that
+// announces it, here the one already waiting; one ping then covers both
+// payloads. A pull endpoint, sent nothing, has nothing to test.
+func TestTestEndpointOfPingEndpoint(t *testing.T) {
+	ctx := context.Background()
+	rc := newReceiver(t)
+	w := newWorld(t, sqlstoretest.SQLite(t), nil)
+	ep := w.endpoint(rc.URL, app.CreateEndpointInput{Mode: "ping"})
+	w.publish(userData)
+	stored, err := w.store.Endpoint(ctx, w.tenant, ep.ID)
+	if err != nil || stored.PingDeliveryID == "" {
+		t.Fatalf("no ping waiting: %+v, %v", stored, err)
+	}
+	_, d, err := w.app.TestEndpoint(ctx, w.tenant, ep.ID)
+	if err != nil || d.ID != stored.PingDeliveryID {
+		t.Fatalf("test of a ping endpoint: %+v, %v; want the waiting ping %s", d, err, stored.PingDeliveryID)
+	}
+	w.start()
+	r := rc.next(t)
+	if got, want := string(r.Body), wantPing(ep, 2, 2, w.clock.Now()); got != want {
+		t.Fatalf("ping body\n got %s\nwant %s", got, want)
+	}
+	if res := onlyResult(t, w.waitRecorded(1)); res.DeliveryID != d.ID {
+		t.Fatalf("result %+v", res)
+	}
+	rc.none(t)
+
+	stored, err = w.store.Endpoint(ctx, w.tenant, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.Mode = hookd.ModePull
+	if err := w.store.UpdateEndpoint(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.app.TestEndpoint(ctx, w.tenant, ep.ID); hookd.ErrorCode(err) != hookd.ECONFLICT {
+		t.Fatalf("test of a pull endpoint: %v, want ECONFLICT", err)
+	}
 }

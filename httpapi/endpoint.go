@@ -42,7 +42,7 @@ type Endpoint struct {
 	VerificationKeyHeader   string            `json:"verification_key_header" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in."`
 	TimeoutSeconds          int               `json:"timeout_seconds" example:"15" doc:"How long a delivery request may take."`
 	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty" example:"2026-11-24T09:40:00Z" doc:"After a rotation, when the previous secret stops signing."`
-	Pull                    *EndpointPull     `json:"pull" nullable:"true" doc:"Where the payloads of a ping or pull endpoint stand and its inactivity dates; null for a full endpoint."`
+	Pull                    *EndpointPull     `json:"pull" doc:"Where the payloads of a ping or pull endpoint stand and its inactivity dates; null for a full endpoint."`
 	CreatedAt               time.Time         `json:"created_at" example:"2026-11-23T09:40:00Z"`
 	UpdatedAt               time.Time         `json:"updated_at" example:"2026-11-23T09:40:00Z"`
 }
@@ -57,6 +57,20 @@ type EndpointPull struct {
 	InactiveSince       *time.Time `json:"inactive_since" nullable:"true" example:"2026-11-30T09:40:00Z" doc:"When the endpoint turned inactive because its payloads were not listed (its notifications stopped); null while active."`
 	InactiveBy          *time.Time `json:"inactive_by" nullable:"true" example:"2026-11-30T09:40:00Z" doc:"When the endpoint turns inactive unless its payloads are listed before; null once inactive."`
 	DeletedBy           *time.Time `json:"deleted_by" example:"2026-12-07T09:40:00Z" doc:"When the endpoint will be deleted with its payloads unless they are listed before."`
+}
+
+// nullablePullRefs makes every property that refers to EndpointPull
+// (huma refuses nullable:"true" on a struct) accept null as well: a full
+// endpoint's pull is null.
+func nullablePullRefs(api huma.API) {
+	const ref = "#/components/schemas/EndpointPull"
+	for _, s := range api.OpenAPI().Components.Schemas.Map() {
+		for name, p := range s.Properties {
+			if p.Ref == ref {
+				s.Properties[name] = &huma.Schema{Description: p.Description, OneOf: []*huma.Schema{{Ref: ref}, {Type: "null"}}}
+			}
+		}
+	}
 }
 
 // endpointPullOf returns the pull state of e under l, or nil for a full

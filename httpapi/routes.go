@@ -120,6 +120,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerGetInboundCall(api, s.App)
 	registerReplayInboundCall(api, s.App)
 
+	nullablePullRefs(api)
+
 	// Any other path of the API, OAuth2 and the inbound webhooks: a
 	// problem, never a console page.
 	for _, prefix := range []string{"/api", "/oauth", "/hooks"} {

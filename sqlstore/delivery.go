@@ -285,8 +285,10 @@ func updateDeliveriesQuery(d *dialect, n int) string {
 // deliveries become held. A ping's result (PingTransaction set) raises
 // its endpoint's notified number on success, and gives up the ping slot
 // on success or final failure; after a success, when payloads came after
-// the number announced, the next ping is queued at once (see recordPing). Attempts of deliveries deleted meanwhile (with
-// their endpoint) are dropped. Rows are written many per statement.
+// the number announced, the next ping is queued at once (see
+// recordPing). Attempts of deliveries deleted meanwhile (with their
+// endpoint) are dropped. Rows are written many per statement; endpoint
+// rows, like deliveries, in ID order.
 func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
 	const op = "record deliveries"
 	// Rows are updated in ID order, so that recorders of several

@@ -83,7 +83,7 @@ var (
 // it. Times of e and the deliveries are rounded as stored.
 func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*hookd.Delivery) (*hookd.Event, error) {
 	const op = "publish event"
-	if err := s.prepareAll(ctx, append(insertDeliveriesQueries(len(deliveries), false), insertEventQuery)...); err != nil {
+	if err := s.prepareAll(ctx, append(s.payloadQueries(insertDeliveriesQueries(len(deliveries), false)), insertEventQuery)...); err != nil {
 		return nil, interpretError(err, op, "event")
 	}
 	tx, err := s.db.BeginTx(ctx, nil)

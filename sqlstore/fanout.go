@@ -44,8 +44,7 @@ func insertDeliveriesQueries(n int, skipTaken bool) []string {
 	if r := n % insertDeliveriesRows; r > 0 {
 		qs = append(qs, insertDeliveriesQuery(r, skipTaken))
 	}
-	// Any of them may be a payload.
-	return append(qs, takeTransactionQuery, insertPayloadsQuery(1), insertDeliveriesQuery(1, false))
+	return qs
 }
 
 // insertDeliveries writes ds in tx, many rows per statement. Deliveries
@@ -105,7 +104,7 @@ func (s *Store) WriteFanOut(ctx context.Context, e *hookd.Event, deliveries []*h
 	if e.FanOutAfter == "" {
 		return hookd.Errorf(hookd.ECONFLICT, "The event's fan-out is finished.")
 	}
-	if err := s.prepareAll(ctx, append(insertDeliveriesQueries(len(deliveries), true), fanOutProgressQuery)...); err != nil {
+	if err := s.prepareAll(ctx, append(s.payloadQueries(insertDeliveriesQueries(len(deliveries), true)), fanOutProgressQuery)...); err != nil {
 		return interpretError(err, op, "event")
 	}
 	tx, err := s.db.BeginTx(ctx, nil)

@@ -9,27 +9,33 @@ package sqlstore
 //
 //	UPDATE endpoints SET last_txn = last_txn + 1, ping_delivery_id = … WHERE id = ? RETURNING last_txn, ping_delivery_id
 //
-// and inserts the payload with the number returned. The update locks the
-// endpoint's row until the transaction ends (on SQLite the single write
-// connection does the same for every row), so a second publisher to the
-// endpoint waits there until the first commits — then it reads the
-// committed counter and takes the next number — or rolls back — then the
-// number is taken again. Numbers are therefore given in commit order: when
-// a reader sees payload n, every payload numbered below n has committed
-// (or will never exist, when its event was pruned), and listing with
+// and inserts the payload with the number returned (on PostgreSQL both in
+// one statement, so that the lock below is held one round trip less).
+// The update locks the endpoint's row until the transaction ends (on
+// SQLite the single write connection does the same for the whole
+// database), so a second publisher to the endpoint waits there until the
+// first commits — then it reads the committed counter and takes the next
+// number — or rolls back — then the number it gave back is taken again.
+// Numbers are therefore given in commit order: when a reader sees payload
+// n, every payload numbered below n has committed, and listing with
 // after=<the last number seen> never misses one, whatever the number of
-// publishers, connections and instances. A transaction that writes
-// payloads for several endpoints takes their numbers in endpoint ID
-// order, as every transaction locking several endpoint rows does, so they
-// never deadlock. The lock is held only from the counter's update to the
-// commit: other publishers to the same endpoint wait for that, not for
-// the whole publication.
+// publishers, connections and instances. (A payload may still be missing
+// later: pruning deletes payloads with their events after the retention
+// period.) A transaction that writes payloads for several endpoints takes
+// their numbers in endpoint ID order, as every transaction that locks
+// several endpoint rows does, so they never deadlock. The lock is held
+// only from the counter's update to the commit: publishers to the same
+// endpoint queue for that, not for their whole publication; each waits
+// for the previous one's commit, so one endpoint takes about one payload
+// per commit (a disk flush) at a time.
 //
 // The same update claims the endpoint's ping slot (ping_delivery_id) for
 // the delivery when the endpoint is in ping mode and has no ping waiting
 // or in flight; only then is the delivery stored, as the ping. On
-// PostgreSQL the transaction also notifies the channel hookd_payloads with
-// the endpoint IDs, for ListenPayloads in other instances.
+// PostgreSQL the transaction also notifies the schema's channel (see
+// PayloadsChannel) with the endpoint IDs, before taking the numbers (the
+// notification goes out at commit anyway), for ListenPayloads in other
+// instances.
 
 import (
 	"context"
@@ -70,6 +76,23 @@ const PayloadsChannel = "hookd_payloads"
 const takeTransactionQuery = "UPDATE endpoints SET last_txn = last_txn + 1, ping_delivery_id = CASE WHEN ? AND mode = 'ping'" +
 	" AND ping_delivery_id IS NULL THEN ? ELSE ping_delivery_id END WHERE id = ? RETURNING last_txn, ping_delivery_id"
 
+// takeTransactionAndInsertQuery is takeTransactionQuery that also inserts
+// the payload (event ID and creation time the fourth and fifth
+// arguments), on PostgreSQL, where a statement may both update and
+// insert: one round trip less while the endpoint's row is locked.
+const takeTransactionAndInsertQuery = "WITH t AS (" + takeTransactionQuery + ", id, tenant_id)," +
+	" p AS (INSERT INTO endpoint_payloads (endpoint_id, txn, tenant_id, event_id, created_at)" +
+	" SELECT id, last_txn, tenant_id, ?, ? FROM t) SELECT last_txn, ping_delivery_id FROM t"
+
+// payloadQueries returns qs and the statements storing a payload, which
+// any delivery of a publication may be, to prepare before a transaction.
+func (s *Store) payloadQueries(qs []string) []string {
+	if s.d.name == BackendPostgres {
+		return append(qs, takeTransactionAndInsertQuery, insertDeliveriesQuery(1, false))
+	}
+	return append(qs, takeTransactionQuery, insertPayloadsQuery(1), insertDeliveriesQuery(1, false))
+}
+
 const payloadColumns = "endpoint_id, txn, tenant_id, event_id, created_at"
 
 // insertPayloadsQuery inserts n payloads.
@@ -101,20 +124,39 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 	if len(ds) == 0 {
 		return nil
 	}
-	take, err := s.txStmt(ctx, tx, takeTransactionQuery)
+	// Notify first: the notification goes out at commit anyway, and every
+	// statement after the first number is taken makes the next publisher
+	// to the endpoint wait longer.
+	var endpointIDs []string
+	for _, d := range ds {
+		if !slices.Contains(endpointIDs, d.EndpointID) {
+			endpointIDs = append(endpointIDs, d.EndpointID)
+		}
+	}
+	if err := s.notifyPayloads(ctx, tx, endpointIDs); err != nil {
+		return err
+	}
+	q, args := takeTransactionQuery, []any{nil, nil, nil}
+	inserted := s.d.name == BackendPostgres
+	if inserted {
+		q, args = takeTransactionAndInsertQuery, []any{nil, nil, nil, nil, nil}
+	}
+	take, err := s.txStmt(ctx, tx, q)
 	if err != nil {
 		return err
 	}
 	defer take.Close()
-	args := make([]any, 0, 5*len(ds))
 	var taken, pings []*hookd.Delivery
-	var endpointIDs []string
 	for _, d := range ds {
 		var (
 			txn  int64
 			slot sql.NullString
 		)
-		err := take.QueryRowContext(ctx, d.Pull.Notify, d.ID, d.EndpointID).Scan(&txn, &slot)
+		args[0], args[1], args[2] = d.Pull.Notify, d.ID, d.EndpointID
+		if inserted {
+			args[3], args[4] = d.EventID, s.d.time(d.CreatedAt)
+		}
+		err := take.QueryRowContext(ctx, args...).Scan(&txn, &slot)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // the endpoint is gone
 		}
@@ -129,10 +171,11 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 		if d.Pull.Ping {
 			pings = append(pings, d)
 		}
-		if !slices.Contains(endpointIDs, d.EndpointID) {
-			endpointIDs = append(endpointIDs, d.EndpointID)
-		}
 	}
+	if inserted {
+		taken = nil
+	}
+	args = make([]any, 0, 5*min(len(taken), insertDeliveriesRows))
 	for chunk := range slices.Chunk(taken, insertDeliveriesRows) {
 		args = args[:0]
 		for _, d := range chunk {
@@ -142,10 +185,7 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 			return err
 		}
 	}
-	if err := s.insertPlainDeliveries(ctx, tx, pings, false); err != nil {
-		return err
-	}
-	return s.notifyPayloads(ctx, tx, endpointIDs)
+	return s.insertPlainDeliveries(ctx, tx, pings, false)
 }
 
 // untakenPayloads returns those of ds whose event the endpoint does not
@@ -324,43 +364,53 @@ func (s *Store) PullCursor(ctx context.Context, endpointID string) (hookd.PullCu
 }
 
 // RecordPull notes a list-payloads call at now that returned payloads up
-// to through; see hookd.PullStore. It locks the endpoint's row, so it
-// waits for publishers of the endpoint that took a number to commit.
+// to through; see hookd.PullStore. It is one statement but when the
+// endpoint was inactive: then a transaction enables it. It updates the
+// endpoint's row, so on PostgreSQL it waits for publishers of the
+// endpoint that took a number to commit.
 func (s *Store) RecordPull(ctx context.Context, tenantID, endpointID string, through int64, now time.Time) (bool, error) {
 	const op, noun = "record pull", "endpoint"
+	inactive, err := queryAll(ctx, s.queryWrite, func(sc scanner, extra ...any) (bool, error) {
+		var inactive bool
+		return inactive, sc.Scan(append([]any{&inactive}, extra...)...)
+	}, op, noun, "UPDATE endpoints SET last_pulled_at = ?, pull_active_since = ?,"+
+		" pulled_txn = CASE WHEN pulled_txn < ? AND ? <= last_txn THEN ? ELSE pulled_txn END"+
+		" WHERE tenant_id = ? AND id = ? RETURNING inactive_at IS NOT NULL",
+		s.d.time(now), s.d.time(now), through, through, through, tenantID, endpointID)
+	switch {
+	case err != nil:
+		return false, err
+	case len(inactive) == 0:
+		return false, notFound(op, noun)
+	case !inactive[0]:
+		return false, nil
+	}
 	var reactivated bool
-	err := s.inTx(ctx, op, noun, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, op, noun, func(tx *sql.Tx) error {
 		var (
-			inactive bool
-			mode     string
-			slot     sql.NullString
-			last     int64
-			notified int64
+			mode           string
+			slot           sql.NullString
+			last, notified int64
 		)
-		err := tx.QueryRowContext(ctx, s.d.rebind("UPDATE endpoints SET last_pulled_at = ?, pull_active_since = ?,"+
-			" pulled_txn = CASE WHEN pulled_txn < ? AND ? <= last_txn THEN ? ELSE pulled_txn END"+
-			" WHERE tenant_id = ? AND id = ? RETURNING inactive_at IS NOT NULL, mode, ping_delivery_id, last_txn, notified_txn"),
-			s.d.time(now), s.d.time(now), through, through, through, tenantID, endpointID).
-			Scan(&inactive, &mode, &slot, &last, &notified)
-		if err != nil {
-			return interpretError(err, op, noun)
-		}
-		if !inactive {
+		// Only one of concurrent pulls enables it.
+		err := tx.QueryRowContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = '', disabled_at = NULL,"+
+			" inactive_at = NULL, updated_at = ? WHERE id = ? AND inactive_at IS NOT NULL"+
+			" RETURNING mode, ping_delivery_id, last_txn, notified_txn"), true, s.d.time(now), endpointID).
+			Scan(&mode, &slot, &last, &notified)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		reactivated = true
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = '', disabled_at = NULL,"+
-			" inactive_at = NULL, updated_at = ? WHERE id = ?"), true, s.d.time(now), endpointID); err != nil {
-			return interpretError(err, op, noun)
+		if err != nil {
+			return err
 		}
+		reactivated = true
 		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, round_start = attempts, updated_at = ?"+
 			" WHERE endpoint_id = ? AND state = ?"), "pending", s.d.time(now), s.d.time(now), endpointID, "held"); err != nil {
-			return interpretError(err, op, "delivery")
+			return err
 		}
 		if mode == string(hookd.ModePing) && !slot.Valid && last > notified {
-			if _, err := s.queuePing(ctx, tx, endpointID, notified, now); err != nil {
-				return interpretError(err, op, "delivery")
-			}
+			_, err := s.queuePing(ctx, tx, endpointID, notified, now)
+			return err
 		}
 		return nil
 	})

@@ -21,7 +21,7 @@ type pullWorld struct {
 	ping, pull *hookd.Endpoint
 }
 
-func newPullWorld(t *testing.T, s *sqlstore.Store) *pullWorld {
+func newPullWorld(t testing.TB, s *sqlstore.Store) *pullWorld {
 	t.Helper()
 	ctx := t.Context()
 	now := time.Now()
@@ -272,7 +272,7 @@ func TestPayloadNumberTakenBeforeCommit(t *testing.T) {
 			for {
 				var waiting int
 				err := b.DB().QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"+
-					" AND wait_event_type = 'Lock' AND query LIKE 'UPDATE endpoints SET last_txn = last_txn + 1%'").Scan(&waiting)
+					" AND wait_event_type = 'Lock' AND query LIKE '%UPDATE endpoints SET last_txn = last_txn + 1%'").Scan(&waiting)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -435,5 +435,144 @@ func TestListenPayloads(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("ListenPayloads did not return when its context ended")
 		}
+	})
+}
+
+// TestPingsAnnounceEverything publishes to three ping endpoints from 6
+// goroutines (through two stores on PostgreSQL) while two workers claim
+// the pings, read the cursor as the dispatcher does when it sends one,
+// and record the outcome (every fourth a failure to retry): once all is
+// quiet, every payload was announced, no slot is left taken, no
+// transaction deadlocked, and there were fewer pings than payloads.
+func TestPingsAnnounceEverything(t *testing.T) {
+	t.Parallel()
+	eachPullBackend(t, func(t *testing.T, a, b *sqlstore.Store) {
+		ctx := t.Context()
+		w := newPullWorld(t, a)
+		eps := []*hookd.Endpoint{w.ping}
+		for i := range 2 {
+			ep := *w.ping
+			ep.ID, ep.Name = hookd.NewID(hookd.PrefixEndpoint), fmt.Sprintf("ping %d", i+2)
+			if err := a.CreateEndpoint(ctx, &ep); err != nil {
+				t.Fatal(err)
+			}
+			eps = append(eps, &ep)
+		}
+		const publishers, perPublisher = 6, 40
+		var (
+			wg, workers sync.WaitGroup
+			published   = make(chan struct{})
+			errs        = make(chan error, publishers+2)
+			sent        atomic.Int64
+		)
+		for i := range publishers {
+			s := []*sqlstore.Store{a, b}[i%2]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range perPublisher {
+					now := time.Now()
+					e := &hookd.Event{ID: hookd.NewID(hookd.PrefixEvent), TenantID: w.tenant.ID, Type: "user.created",
+						Data: json.RawMessage(`{}`), Timestamp: now, CreatedAt: now}
+					var ds []*hookd.Delivery
+					for k := range eps { // in a different order each time
+						ep := eps[(i+j+k)%len(eps)]
+						ds = append(ds, &hookd.Delivery{ID: hookd.NewID(hookd.PrefixDelivery), TenantID: e.TenantID, EventID: e.ID,
+							EndpointID: ep.ID, EventType: e.Type, State: hookd.DeliveryPending, RunAt: now, CreatedAt: now,
+							UpdatedAt: now, Pull: &hookd.PullDelivery{Notify: true}})
+					}
+					if _, err := s.PublishEvent(ctx, e, ds); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		go func() { wg.Wait(); close(published) }()
+
+		// work claims and records one round; it reports whether it found
+		// anything to send.
+		var attempts atomic.Int64
+		work := func(s *sqlstore.Store) (bool, error) {
+			now := time.Now()
+			var claims []hookd.EndpointClaim
+			for _, ep := range eps {
+				claims = append(claims, hookd.EndpointClaim{EndpointID: ep.ID, Limit: 5})
+			}
+			ds, err := s.ClaimEndpointDeliveries(ctx, now, now.Add(time.Minute), claims)
+			if err != nil || len(ds) == 0 {
+				return false, err
+			}
+			var results []hookd.DeliveryResult
+			var endpoints []hookd.EndpointResult
+			for _, d := range ds {
+				c, err := s.PullCursor(ctx, d.EndpointID)
+				if err != nil {
+					return false, err
+				}
+				state, status := hookd.DeliverySucceeded, 200
+				if attempts.Add(1)%4 == 0 {
+					state, status = hookd.DeliveryPending, 503
+				} else {
+					sent.Add(1)
+				}
+				results = append(results, hookd.DeliveryResult{DeliveryID: d.ID, State: state, RunAt: now, PingTransaction: c.LastTransaction,
+					Attempt: &hookd.Attempt{ID: hookd.NewID(hookd.PrefixAttempt), TenantID: d.TenantID, DeliveryID: d.ID,
+						EndpointID: d.EndpointID, URL: "https://ping.example/hook", ResponseStatus: status, CreatedAt: now}})
+				endpoints = append(endpoints, hookd.EndpointResult{EndpointID: d.EndpointID, TriggeredAt: now})
+			}
+			return true, s.RecordDeliveries(ctx, results, endpoints)
+		}
+		for _, s := range []*sqlstore.Store{a, b} {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				quiet := 0
+				for quiet < 3 {
+					found, err := work(s)
+					if err != nil {
+						errs <- err
+						return
+					}
+					select {
+					case <-published:
+						if found {
+							quiet = 0
+						} else {
+							quiet++
+						}
+					default:
+					}
+				}
+			}()
+		}
+		workers.Wait()
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		default:
+		}
+		<-published
+		// The workers stopped after three empty rounds each; a last one
+		// must find nothing either.
+		for _, s := range []*sqlstore.Store{a, b} {
+			if found, err := work(s); err != nil || found {
+				t.Fatalf("after the workers stopped: found %v, %v", found, err)
+			}
+		}
+		for _, ep := range eps {
+			got, err := a.Endpoint(ctx, w.tenant.ID, ep.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.LastTransaction != publishers*perPublisher || got.NotifiedTransaction != got.LastTransaction || got.PingDeliveryID != "" {
+				t.Fatalf("%s: last %d, notified %d, slot %q; want %d announced and the slot free", ep.Name,
+					got.LastTransaction, got.NotifiedTransaction, got.PingDeliveryID, publishers*perPublisher)
+			}
+		}
+		if n := sent.Load(); n >= int64(len(eps)*publishers*perPublisher) {
+			t.Fatalf("%d pings sent for %d payloads: none consolidated", n, len(eps)*publishers*perPublisher)
+		}
+		t.Logf("%d payloads announced by %d pings (%d attempts)", len(eps)*publishers*perPublisher, sent.Load(), attempts.Load())
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -541,6 +542,35 @@ var pullLifecycleTests = []storeTest{
 		}
 		if n := len(endpointDeliveries(t, s, pull)); n != 0 {
 			t.Fatalf("pull endpoint has %d deliveries after reactivation", n)
+		}
+
+		// Concurrent pulls of an inactive endpoint enable it once.
+		_, err = s.DeactivatePullEndpoints(ctx, now.Add(time.Hour), now.Add(time.Hour), 10)
+		must(t, err)
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			errs []error
+			n    int
+		)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := s.RecordPull(ctx, tn.ID, pull.ID, 0, now.Add(2*time.Hour))
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+				}
+				if r {
+					n++
+				}
+			}()
+		}
+		wg.Wait()
+		if len(errs) > 0 || n != 1 {
+			t.Fatalf("concurrent pulls: %d reactivated, errors %v; want 1", n, errs)
 		}
 	}},
 
