@@ -9,10 +9,6 @@ import (
 	"github.com/hookd/hookd/app"
 )
 
-func init() {
-	notices["test-payload"] = "A webhook.test event was kept for this endpoint as transaction {count}; your receiver lists it like any other. It is shown below."
-}
-
 // previewPayloads is how many payloads "Pull now" shows at a time.
 const previewPayloads = 20
 
