@@ -151,6 +151,7 @@ func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request, v *visit) 
 	if err != nil {
 		return err
 	}
+	// For a ping endpoint, d is the notice that announces the test event.
 	redirect(w, r, "/history/"+d.ID, "test-sent")
 	return nil
 }

@@ -2,12 +2,12 @@ package console
 
 import (
 	_ "embed"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
 )
 
 // verifyExample is the Go source of the signature check the documentation
@@ -62,23 +62,10 @@ func (s *Server) webhookDocs(w http.ResponseWriter, r *http.Request, v *visit) e
 		// From the first type on: the imports name hookd's test package
 		// of the signature check, which the text calls "the check above".
 		PullExample:   pullExample[strings.Index(pullExample, "// Payload is"):],
-		InactiveAfter: days(life.InactiveAfter),
-		DeleteAfter:   days(life.DeleteAfter),
+		InactiveAfter: app.FormatPeriod(life.InactiveAfter),
+		DeleteAfter:   app.FormatPeriod(life.DeleteAfter),
 		MaxLimit:      hookd.MaxPayloadsLimit,
 		MaxWait:       int(hookd.MaxPullWait / time.Second),
 		Version:       hookd.Version,
 	})
-}
-
-// days shows a period for people: whole days as "7 days", else as
-// duration does.
-func days(d time.Duration) string {
-	const day = 24 * time.Hour
-	switch {
-	case d == day:
-		return "1 day"
-	case d > day && d%day == 0:
-		return fmt.Sprintf("%d days", d/day)
-	}
-	return duration(d)
 }

@@ -62,6 +62,13 @@ func TestPullEndpointsInSidePanel(t *testing.T) {
 	if ping.Mode != hookd.ModePing || ping.URL != "https://receiver.example/ping" {
 		t.Fatalf("ping endpoint as added: mode %q, URL %q", ping.Mode, ping.URL)
 	}
+	// Its test event is announced by a notice: the notice's page.
+	p = b.post("/webhooks/"+ping.ID+"/test", nil)
+	wantStatus(t, "test a ping endpoint", p, http.StatusSeeOther)
+	if !strings.HasPrefix(p.location(), "/history/dlv_") {
+		t.Fatalf("testing a ping endpoint redirects to %q", p.location())
+	}
+	wantStatus(t, "the notice's page", b.get(p.location()), http.StatusOK)
 	// A ping endpoint needs its URL.
 	p = b.post("/webhooks", pullForm("No URL", "ping", ""))
 	wantStatus(t, "ping endpoint without a URL", p, http.StatusUnprocessableEntity)
@@ -74,7 +81,7 @@ func TestPullEndpointsInSidePanel(t *testing.T) {
 	// The edit form shows the mode; the pull endpoint becomes a ping one.
 	p = b.get("/webhooks/" + pull.ID)
 	wantContains(t, "pull endpoint page", p, `name="mode" value="pull" id="edit-mode-pull" checked`, `id="pull-only"`, "pull only</dd>")
-	wantNotContains(t, "pull endpoint page", p, `id="signing-secret"`, `id="cursor-notified"`, `id="send-test"`)
+	wantNotContains(t, "pull endpoint page", p, `id="signing-secret"`, `id="cursor-notified"`, `id="recent"`, `id="send-test"`)
 	edit := pullForm("Warehouse", "ping", "https://warehouse.example/notices")
 	wantStatus(t, "pull → ping", b.post("/webhooks/"+pull.ID, edit), http.StatusSeeOther)
 	e, err := h.app.Endpoint(context.Background(), h.tenant.ID, pull.ID)
@@ -87,7 +94,7 @@ func TestPullEndpointsInSidePanel(t *testing.T) {
 	// Its form offers ping and pull, not full; a full endpoint's offers
 	// full alone. Posting full anyway is refused with the app's reason.
 	wantContains(t, "ping endpoint's form", b.get("/webhooks/"+pull.ID), `id="edit-mode-full" disabled>`,
-		`id="edit-mode-ping" checked>`, `id="edit-mode-pull">`, "A ping endpoint can become pull only and back")
+		`id="edit-mode-ping" checked>`, `id="edit-mode-pull">`, "Ping and pull only can be swapped")
 	full := addEndpoint(t, h, b, pullForm("Full", "full", "https://receiver.example/full"))
 	wantContains(t, "full endpoint's form", b.get("/webhooks/"+full.ID), `id="edit-mode-full" checked>`,
 		`id="edit-mode-ping" disabled>`, `id="edit-mode-pull" disabled>`, "A full endpoint cannot become ping or pull")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -321,4 +322,70 @@ func (tb *tab) signIn() {
 	tb.screenshot("sign-in")
 	tb.clickAndLoad("form button[type=submit]")
 	tb.wantPath("/")
+}
+
+// TestConsolePullEndpoint adds a pull endpoint in the side panel, where
+// choosing "Pull only" hides the URL, and follows its cursor on the
+// endpoint's page as events are published and pulled through the API; Pull
+// now previews the next payloads without moving the cursor.
+func TestConsolePullEndpoint(t *testing.T) {
+	s := consoleServer(t, "--api-rate-limit", "0")
+	key := enableAPI(t, s)
+	tb := newTab(t, s)
+	tb.signIn()
+	tb.open("/webhooks")
+	tb.click("#add-endpoint-button")
+	if !tb.visible("#add-url") {
+		t.Fatal("the URL field is hidden in full mode")
+	}
+	tb.click("#add-mode-pull")
+	if tb.visible("#add-url") {
+		t.Fatal("the URL field is still shown for a pull-only endpoint")
+	}
+	tb.fill("#add-name", "Warehouse")
+	tb.screenshot("add-pull-endpoint")
+	tb.clickAndLoad("#add-endpoint-submit")
+	loc := tb.location()
+	if !strings.HasPrefix(loc, "/webhooks/ep_") || !strings.HasSuffix(loc, "?notice=endpoint-created") {
+		t.Fatalf("after adding, the browser is at %s", loc)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/webhooks/"), "?notice=endpoint-created")
+	cursor := func() string {
+		t.Helper()
+		return fmt.Sprintf("last %s, pulled %s, pending %s", tb.text("#cursor-last"), tb.text("#cursor-pulled"), tb.text("#cursor-pending"))
+	}
+	if got := cursor(); got != "last 0, pulled 0, pending 0" {
+		t.Errorf("a new pull endpoint's cursor: %s", got)
+	}
+	if got := tb.text("#last-pulled"); got != "never" {
+		t.Errorf("last pull of a new endpoint: %q", got)
+	}
+	if !tb.visible("#inactive-by") || !tb.visible("#deleted-by") {
+		t.Error("the lifecycle's dates are not shown")
+	}
+
+	// Three events; the receiver pulls one.
+	r := s.do(http.MethodGet, "/api/v1/event-types/user.created", "Token "+key, nil)
+	want(t, "get event type", r, http.StatusOK)
+	example := decode[struct {
+		Example json.RawMessage `json:"example"`
+	}](t, r).Example
+	for range 3 {
+		want(t, "publish", s.do(http.MethodPost, "/api/v1/events", "Token "+key, map[string]any{"type": "user.created", "data": example}), http.StatusAccepted)
+	}
+	want(t, "pull one", s.do(http.MethodGet, "/api/v1/endpoints/"+id+"/payloads?limit=1", "Token "+key, nil), http.StatusOK)
+	tb.open("/webhooks/" + id)
+	if got := cursor(); got != "last 3, pulled 1, pending 2" {
+		t.Errorf("after three events and a pull of one, the cursor: %s", got)
+	}
+	tb.screenshot("pull-endpoint")
+	tb.clickAndLoad("#pull-now")
+	rows := value(tb, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#preview-payloads tr[data-transaction]")].map(r => r.dataset.transaction)`))
+	if strings.Join(rows, ",") != "2,3" {
+		t.Errorf("Pull now lists transactions %v, want 2 and 3", rows)
+	}
+	tb.screenshot("pull-now")
+	if got := cursor(); got != "last 3, pulled 1, pending 2" {
+		t.Errorf("after Pull now, the cursor: %s (a preview is not a pull)", got)
+	}
 }
