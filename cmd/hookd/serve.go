@@ -16,6 +16,7 @@ import (
 	"github.com/hookd/hookd/console"
 	"github.com/hookd/hookd/dispatch"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/schedule"
 	"github.com/hookd/hookd/sqlstore"
 )
 
@@ -139,10 +140,9 @@ func (c *ServeCmd) Run(env *Env) error {
 	ctx, cancel := context.WithCancel(env.Ctx)
 	defer cancel()
 	var workers sync.WaitGroup
-	workers.Go(func() { pruneTokens(ctx, a, log) })
-	workers.Go(func() { pruner.Run(ctx) })
-	workers.Go(func() { resumeFanOuts(ctx, a, log) })
-	workers.Go(func() { runPullLifecycle(ctx, a, log) })
+	scheduler := &schedule.Scheduler{Store: store, Clock: hookd.SystemClock{}, Log: log, Holder: instanceName(),
+		Jobs: backgroundJobs(a, pruner, log)}
+	workers.Go(func() { scheduler.Run(ctx) })
 	// Payloads other instances store wake this one's waiting pulls.
 	workers.Go(func() { _ = store.ListenPayloads(ctx, a.PayloadsStored) })
 	workers.Go(func() {
@@ -179,28 +179,6 @@ func (c *ServeCmd) Run(env *Env) error {
 	return nil
 }
 
-// pruneTokens deletes expired OAuth tokens and ended console sessions every
-// ten minutes until ctx ends.
-func pruneTokens(ctx context.Context, a *app.App, log interface {
-	Warn(string, ...any)
-}) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		if _, err := a.PruneExpiredTokens(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("cannot prune expired tokens", "err", err)
-		}
-		if _, err := a.PruneExpiredSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("cannot prune ended console sessions", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // InboundLimitFlags bound what inbound calls without valid credentials,
 // and the inbound log, may cost (docs/inbound.md).
 type InboundLimitFlags struct {
@@ -223,46 +201,6 @@ func (f InboundLimitFlags) inboundLimits() app.InboundLimits {
 		TenantFailures: int(orOff(int64(f.InboundTenantFailures))),
 		LogMaxCalls:    int(orOff(int64(f.InboundLogMaxCalls))),
 		LogMaxBytes:    orOff(f.InboundLogMaxMiB << 20),
-	}
-}
-
-// resumeFanOuts finishes, every five seconds until ctx ends, the fan-outs
-// whose writer died (this process before a restart, or another instance)
-// once their lease has ended.
-func resumeFanOuts(ctx context.Context, a *app.App, log interface {
-	Warn(string, ...any)
-}) {
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		if _, err := a.ResumeFanOuts(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("cannot resume fan-outs", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// runPullLifecycle makes ping and pull endpoints nobody pulls from
-// inactive, and deletes those inactive too long, every minute until ctx
-// ends.
-func runPullLifecycle(ctx context.Context, a *app.App, log interface {
-	Warn(string, ...any)
-}) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		if _, err := a.RunPullLifecycle(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("cannot run the pull endpoints' inactivity lifecycle", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }
 
