@@ -25,7 +25,7 @@ const endpointsTagDescription = "The URLs a tenant's events are delivered to. Ea
 type Endpoint struct {
 	ID                      string            `json:"id" example:"ep_0193c0ffee0000000000000000000001" doc:"The endpoint's id."`
 	Name                    string            `json:"name" example:"Assessments service" doc:"A name for people."`
-	URL                     string            `json:"url" example:"https://hooks.example.com/hookd?key={VerificationKey}" doc:"Where deliveries are POSTed. {VerificationKey} is replaced by the verification key."`
+	URL                     string            `json:"url" example:"https://hooks.example.com/hookd?key={VerificationKey}" doc:"Where deliveries (for a ping endpoint, its notifications) are POSTed. {VerificationKey} is replaced by the verification key. Empty for a pull endpoint."`
 	Description             string            `json:"description" example:"Receives completed assessments." doc:"What the endpoint is for."`
 	EventTypes              []string          `json:"event_types" example:"[\"assessment.completed\",\"user.created\"]" doc:"The subscribed event types; empty when the endpoint receives every type."`
 	AllEventTypes           bool              `json:"all_event_types" example:"false" doc:"Whether the endpoint receives events of every type."`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -78,7 +79,11 @@ func registerListPayloads(api huma.API, a *app.App) {
 		list, err := a.ListPayloads(ctx, tenantID(ctx), in.ID, app.ListPayloadsInput{
 			After: in.After, Limit: in.Limit, Wait: time.Duration(in.Wait) * time.Second,
 		})
-		if err != nil {
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// The client went away while waiting: nobody reads this, and
+			// it is no internal error to log.
+			return nil, newProblem(TypeBadRequest, http.StatusBadRequest, "The client closed the request before the answer.")
+		} else if err != nil {
 			return nil, err
 		}
 		if list.Endpoint.Format == hookd.FormatXML {

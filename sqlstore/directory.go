@@ -97,7 +97,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *hookd.Organization, p
 	}
 	o.Version = 1
 	o.CreatedAt, o.UpdatedAt = storeTime(o.CreatedAt), storeTime(o.UpdatedAt)
-	normalizePublication(pub)
+	s.publicationStored(pub)
 	return nil
 }
 
@@ -133,7 +133,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, o *hookd.Organization, p
 	}
 	o.Version++
 	o.CreatedAt, o.UpdatedAt = storeTime(o.CreatedAt), storeTime(o.UpdatedAt)
-	normalizePublication(pub)
+	s.publicationStored(pub)
 	return nil
 }
 
@@ -265,7 +265,7 @@ func (s *Store) CreateUser(ctx context.Context, u *hookd.User, pub *hookd.Public
 	}
 	u.Version = 1
 	normalizeUser(u)
-	normalizePublication(pub)
+	s.publicationStored(pub)
 	return nil
 }
 
@@ -330,7 +330,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *hookd.User, pub *hookd.Public
 	}
 	u.Version++
 	normalizeUser(u)
-	normalizePublication(pub)
+	s.publicationStored(pub)
 	return nil
 }
 
@@ -444,7 +444,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *hookd.Ticket, pub *hookd.Pu
 	}
 	t.Version = 1
 	normalizeTicket(t)
-	normalizePublication(pub)
+	s.publicationStored(pub)
 	return nil
 }
 
@@ -500,6 +500,6 @@ func (s *Store) UpdateTicket(ctx context.Context, t *hookd.Ticket, pub *hookd.Pu
 	}
 	t.Version++
 	normalizeTicket(t)
-	normalizePublication(pub)
+	s.publicationStored(pub)
 	return nil
 }

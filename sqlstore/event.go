@@ -123,6 +123,7 @@ func (s *Store) PublishEvent(ctx context.Context, e *hookd.Event, deliveries []*
 		return nil, interpretError(err, op, "event")
 	}
 	normalizeEvent(e, deliveries)
+	s.payloadsStored(deliveries)
 	return nil, nil
 }
 
@@ -171,10 +172,12 @@ func normalizeEvent(e *hookd.Event, deliveries []*hookd.Delivery) {
 	}
 }
 
-// normalizePublication is normalizeEvent for pub, which may be nil.
-func normalizePublication(pub *hookd.Publication) {
+// publicationStored is normalizeEvent for pub, which may be nil, once
+// it has committed; it also has the endpoints given payloads notified.
+func (s *Store) publicationStored(pub *hookd.Publication) {
 	if pub != nil && pub.Event != nil {
 		normalizeEvent(pub.Event, pub.Deliveries)
+		s.payloadsStored(pub.Deliveries)
 	}
 }
 

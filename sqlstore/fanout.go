@@ -140,6 +140,7 @@ func (s *Store) WriteFanOut(ctx context.Context, e *hookd.Event, deliveries []*h
 		d.CreatedAt = storeTime(d.CreatedAt)
 		d.UpdatedAt = storeTime(d.UpdatedAt)
 	}
+	s.payloadsStored(deliveries)
 	return nil
 }
 

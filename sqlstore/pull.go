@@ -32,10 +32,9 @@ package sqlstore
 // The same update claims the endpoint's ping slot (ping_delivery_id) for
 // the delivery when the endpoint is in ping mode and has no ping waiting
 // or in flight; only then is the delivery stored, as the ping. On
-// PostgreSQL the transaction also notifies the schema's channel (see
-// PayloadsChannel) with the endpoint IDs, before taking the numbers (the
-// notification goes out at commit anyway), for ListenPayloads in other
-// instances.
+// PostgreSQL, once the transaction has committed, the schema's channel
+// (see PayloadsChannel) is told the endpoint IDs, for ListenPayloads in
+// other instances (see notify.go).
 
 import (
 	"context"
@@ -124,18 +123,6 @@ func (s *Store) insertPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Deli
 	if len(ds) == 0 {
 		return nil
 	}
-	// Notify first: the notification goes out at commit anyway, and every
-	// statement after the first number is taken makes the next publisher
-	// to the endpoint wait longer.
-	var endpointIDs []string
-	for _, d := range ds {
-		if !slices.Contains(endpointIDs, d.EndpointID) {
-			endpointIDs = append(endpointIDs, d.EndpointID)
-		}
-	}
-	if err := s.notifyPayloads(ctx, tx, endpointIDs); err != nil {
-		return err
-	}
 	q, args := takeTransactionQuery, []any{nil, nil, nil}
 	inserted := s.d.name == BackendPostgres
 	if inserted {
@@ -220,39 +207,6 @@ func (s *Store) untakenPayloads(ctx context.Context, tx *sql.Tx, ds []*hookd.Del
 		return ds, nil
 	}
 	return slices.DeleteFunc(ds, func(d *hookd.Delivery) bool { return kept[[2]string{d.EventID, d.EndpointID}] }), nil
-}
-
-// maxNotifyPayload bounds the text of one notification (PostgreSQL takes
-// up to 8000 bytes).
-const maxNotifyPayload = 7000
-
-// notifyPayloads tells PayloadsChannel, on PostgreSQL, that the endpoints
-// were given payloads; the notification is sent when tx commits.
-func (s *Store) notifyPayloads(ctx context.Context, tx *sql.Tx, endpointIDs []string) error {
-	if s.d.name != BackendPostgres || len(endpointIDs) == 0 {
-		return nil
-	}
-	var batch strings.Builder
-	flush := func() error {
-		if batch.Len() == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.payloadsChannel, batch.String())
-		batch.Reset()
-		return err
-	}
-	for _, id := range endpointIDs {
-		if batch.Len()+len(id)+1 > maxNotifyPayload {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		if batch.Len() > 0 {
-			batch.WriteByte(',')
-		}
-		batch.WriteString(id)
-	}
-	return flush()
 }
 
 // ListenPayloads calls fn with the IDs of the endpoints that other

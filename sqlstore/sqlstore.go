@@ -64,6 +64,8 @@ type Store struct {
 
 	// hooks are set by tests only (export_test.go).
 	hooks testHooks
+	// notify sends the notifications of payloads on PostgreSQL.
+	notify notifier
 
 	// MinFreeBytes is the fewest bytes free on the file system of an
 	// SQLite database for Checks to report the disk ready; 0 means
@@ -314,6 +316,7 @@ func (s *Store) Checks(ctx context.Context) ([]hookd.Check, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopNotifier()
 	errs := []error{s.closeStatements(), s.db.Close()}
 	if s.rdb != s.db {
 		errs = append(errs, s.rdb.Close())

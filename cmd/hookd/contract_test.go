@@ -192,6 +192,17 @@ func TestOpenAPIDocumentMatchesTraffic(t *testing.T) {
 	c.call("POST", "/api/v1/endpoints/"+ep+"/disable", auth, "", "", http.StatusOK)
 	c.call("POST", "/api/v1/endpoints/"+ep+"/enable", auth, "", "", http.StatusOK)
 
+	// Pull endpoints and their payloads, JSON and XML.
+	pull := decode[struct {
+		ID string `json:"id"`
+	}](t, c.call("POST", "/api/v1/endpoints", auth, "", `{"name":"Payroll","mode":"pull","event_types":["invoice.paid"]}`, http.StatusCreated)).ID
+	pullXML := decode[struct {
+		ID string `json:"id"`
+	}](t, c.call("POST", "/api/v1/endpoints", auth, "", `{"name":"Payroll XML","mode":"ping","format":"xml","url":"https://payroll.example/hook","event_types":["invoice.paid"]}`, http.StatusCreated)).ID
+	c.call("POST", "/api/v1/endpoints", auth, "", `{"name":"Bad","mode":"pull","url":"https://x.example/"}`, http.StatusUnprocessableEntity)
+	c.call("GET", "/api/v1/endpoints/"+pull, auth, "", "", http.StatusOK)
+	c.call("PATCH", "/api/v1/endpoints/"+pullXML, auth, "", `{"mode":"full"}`, http.StatusUnprocessableEntity)
+
 	// Events, with every kind of refusal.
 	ev := decode[struct {
 		ID string `json:"id"`
@@ -206,10 +217,27 @@ func TestOpenAPIDocumentMatchesTraffic(t *testing.T) {
 	c.call("GET", "/api/v1/events/"+ev, auth, "", "", http.StatusOK)
 	c.call("GET", "/api/v1/events/evt_nope", auth, "", "", http.StatusNotFound)
 	c.call("GET", "/api/v1/deliveries", auth, "", "", http.StatusOK)
+	c.call("GET", "/api/v1/endpoints/"+pull+"/payloads?after=0&limit=10", auth, "", "", http.StatusOK)
+	c.call("GET", "/api/v1/endpoints/"+pull+"/payloads?after=1&wait=1", auth, "", "", http.StatusOK)
+	if r := c.call("GET", "/api/v1/endpoints/"+pullXML+"/payloads", auth, "", "", http.StatusOK); r.header.Get("Content-Type") != "application/xml" {
+		t.Errorf("payloads of an XML endpoint: Content-Type %q, want application/xml", r.header.Get("Content-Type"))
+	}
+	c.bad("GET", "/api/v1/endpoints/"+pull+"/payloads?limit=1001", auth, "", http.StatusUnprocessableEntity)
+	c.call("GET", "/api/v1/endpoints/"+ep+"/payloads", auth, "", "", http.StatusConflict)
+	c.call("GET", "/api/v1/endpoints/ep_nope/payloads", auth, "", "", http.StatusNotFound)
+	c.call("GET", "/api/v1/endpoints", auth, "", "", http.StatusOK)
+	c.call("POST", "/api/v1/endpoints/"+pullXML+"/test", auth, "", "", http.StatusAccepted)
+	c.call("POST", "/api/v1/endpoints/"+pull+"/test", auth, "", "", http.StatusConflict)
+	c.call("GET", "/api/v1/admin/audit?limit=5", op, "", "", http.StatusOK)
 
 	// Credentials.
 	c.call("POST", "/api/v1/access-tokens", auth, "", `{"name":"CI"}`, http.StatusCreated)
 	c.call("GET", "/api/v1/access-tokens", auth, "", "", http.StatusOK)
+	at := decode[struct {
+		Token string `json:"token"`
+	}](t, c.call("POST", "/api/v1/access-tokens", auth, "", `{"name":"Puller","scopes":["read"]}`, http.StatusCreated)).Token
+	c.call("GET", "/api/v1/endpoints/"+pull+"/payloads", "Token "+at, "", "", http.StatusOK)
+	c.call("GET", "/api/v1/endpoints/"+pull+"/payloads", "Token "+at+"x", "", "", http.StatusUnauthorized)
 	client := decode[struct {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
