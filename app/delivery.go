@@ -92,7 +92,8 @@ func (a *App) RecoverEndpoint(ctx context.Context, tenantID, endpointID string, 
 // tenant, whatever it subscribes to, and returns the event and its
 // delivery (held if the endpoint is disabled). For a ping endpoint the
 // event becomes a payload and the delivery is the ping that announces it:
-// a new one, or the one already waiting. Returns ENOTFOUND, ECONFLICT for
+// a new one, or the one already waiting; either way its Pull carries the
+// test payload's transaction number. Returns ENOTFOUND, ECONFLICT for
 // a pull endpoint (it is sent nothing; a test event would only be a
 // payload), or EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*hookd.Event, *hookd.Delivery, error) {
@@ -131,10 +132,13 @@ func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*h
 	}
 	a.deliveriesDue([]*hookd.Delivery{d})
 	if !d.Stored() {
-		// Covered by the ping already waiting or in flight.
+		// Covered by the ping already waiting or in flight: return that
+		// one, with the test payload's number.
+		txn := d.Pull.Transaction
 		if d, err = a.pingDelivery(ctx, tenantID, ep.ID, now); err != nil {
 			return nil, nil, err
 		}
+		d.Pull = &hookd.PullDelivery{Notify: true, Transaction: txn, Ping: true}
 	}
 	return e, d, nil
 }
