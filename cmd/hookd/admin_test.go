@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	neturl "net/url"
 	"os"
@@ -251,5 +252,35 @@ func TestPostgresBackupRestore(t *testing.T) {
 	}
 	if !strings.Contains(list, "kept") || strings.Contains(list, "lost") {
 		t.Errorf("tenants after the restore:\n%s\nwant kept and not lost", list)
+	}
+}
+
+// TestOperatorTokenPrintedOnlyOnceListening checks that a first start that
+// cannot listen (the port is taken) stores no operator token, so the next
+// start, which listens, makes and prints one.
+func TestOperatorTokenPrintedOnlyOnceListening(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	getenv := envOf(map[string]string{"HOOKD_DATA_DIR": dir})
+	f := tryStartServer(t, getenv, "--addr", taken.Addr().String())
+	if f.result == nil {
+		f.stop()
+		t.Fatal("serve started on a port that is taken")
+	}
+	if *f.result == nil || !strings.Contains((*f.result).Error(), "listen") {
+		t.Fatalf("serve on a taken port: %v, want a listen error", *f.result)
+	}
+	if strings.Contains(f.stdout.String(), "operator token") {
+		t.Fatalf("a start that could not listen printed the token:\n%s", f.stdout)
+	}
+	s := startServer(t, getenv, "--addr", "127.0.0.1:0")
+	defer s.stop()
+	if s.operatorToken() == "" {
+		t.Fatalf("the first start that listened printed no operator token:\n%s", s.stdout)
 	}
 }

@@ -80,11 +80,6 @@ func (c *ServeCmd) Run(env *Env) error {
 		return err
 	}
 
-	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
-	if err != nil {
-		return fmt.Errorf("operator token: %w", err)
-	}
-
 	limiter := &httpapi.RateLimiter{Clock: hookd.SystemClock{}, Default: c.APIRateLimit, PerPlan: c.PlanRateLimit}
 	api := httpapi.New(a, limiter, log)
 	web := console.New(a, log)
@@ -95,6 +90,14 @@ func (c *ServeCmd) Run(env *Env) error {
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	// Only now that the server can serve is the operator token made: a
+	// first start that fails (the port is taken) must not store a token
+	// it never printed.
+	opToken, err := a.EnsureOperatorToken(env.Ctx, env.Getenv("HOOKD_ADMIN_TOKEN"))
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("operator token: %w", err)
 	}
 	// The address actually bound (the port may have been 0), which the
 	// banner does not show when a public URL is set.
