@@ -1,8 +1,10 @@
 package dispatch_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -105,6 +107,7 @@ type world struct {
 	done     chan struct{}
 	// configure, if set, changes each new dispatcher before it runs.
 	configure func(d *dispatch.Dispatcher)
+	log       *lockedBuffer // the dispatchers' log lines
 }
 
 // newWorld makes a world on s. The dispatcher allows private destinations
@@ -134,6 +137,7 @@ func newWorld(t *testing.T, s *sqlstore.Store, configure func(d *dispatch.Dispat
 func (w *world) newDispatcher() {
 	t := w.t
 	w.d = &dispatch.Dispatcher{
+		Log:          w.logger(),
 		Store:        w.store,
 		Keys:         w.app,
 		Client:       &dispatch.Client{AllowPrivate: true},
@@ -245,3 +249,36 @@ func (w *world) onlyDelivery(e *hookd.Event) *hookd.Delivery {
 }
 
 const userData = `{"user":{"id":"usr_1","employee_id":"E1","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","status":"active"}}`
+
+// logger returns a logger whose lines the test prints if it fails, so a
+// dispatcher's errors (a claim or a preparation that failed) show.
+func (w *world) logger() *slog.Logger {
+	if w.log == nil {
+		w.log = &lockedBuffer{}
+		t := w.t
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("dispatcher log:\n%s", w.log.String())
+			}
+		})
+	}
+	return slog.New(slog.NewTextHandler(w.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
