@@ -251,10 +251,13 @@ func TestLargeFanOutDoesNotBlockOtherTenants(t *testing.T) {
 	// does not decide. On a starved machine (the race detector beside a
 	// CPU hog) every chunk stretches too, so the bound is also allowed to
 	// be what B waits for in chunks: two of the longest chunk holds
-	// measured in this run, plus B's own p99 alone.
-	limit := max(wholeTx/3, 2*slices.Max(holds)+p99Alone)
+	// measured in this run, plus B's own p99 alone. Unchunked, the third
+	// slowest would wait about a whole transaction, so half of one still
+	// tells the two apart (a third failed once in CI under load: 239 ms
+	// against 180 ms, with a whole transaction at 540 ms).
+	limit := max(wholeTx/2, 2*slices.Max(holds)+p99Alone)
 	if third > limit {
-		t.Errorf("B's third slowest publish beside A's fan-outs took %v: over %v (a third of A's fan-out in one transaction, %v, or two of its longest chunks, %v, plus B's p99 alone)",
+		t.Errorf("B's third slowest publish beside A's fan-outs took %v: over %v (half of A's fan-out in one transaction, %v, or two of its longest chunks, %v, plus B's p99 alone)",
 			third, limit, wholeTx, slices.Max(holds))
 	}
 }
