@@ -202,7 +202,10 @@ func TestLargeFanOutDoesNotBlockOtherTenants(t *testing.T) {
 	holds := timed.holds
 	a.Store = s
 
-	// A publishes three times while B publishes.
+	// A publishes three times while B publishes; its chunks are timed
+	// again, since the machine's load may change between the phases.
+	timedBeside := &timedStore{Store: s}
+	a.Store = timedBeside
 	var beside []time.Duration
 	var fanOut time.Duration
 	var eA *hookd.Event
@@ -228,6 +231,7 @@ func TestLargeFanOutDoesNotBlockOtherTenants(t *testing.T) {
 		}
 		beside = append(beside, publishB())
 	}
+	a.Store = s
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -241,8 +245,9 @@ func TestLargeFanOutDoesNotBlockOtherTenants(t *testing.T) {
 	}
 	slices.Sort(beside)
 	third := beside[len(beside)-3]
-	t.Logf("A's %d deliveries: one transaction %v; in %d more chunks of %d, each holding the writer p50 %v, max %v; publish beside B %v",
-		endpointsA, wholeTx, len(holds), app.DefaultFanOutChunk, percentile(holds, 0.5), slices.Max(holds), fanOut)
+	longest := slices.Max(append(slices.Clone(holds), timedBeside.holds...))
+	t.Logf("A's %d deliveries: one transaction %v; in %d more chunks of %d, each holding the writer p50 %v, max %v (beside B: max %v); publish beside B %v",
+		endpointsA, wholeTx, len(holds), app.DefaultFanOutChunk, percentile(holds, 0.5), slices.Max(holds), slices.Max(append([]time.Duration{0}, timedBeside.holds...)), fanOut)
 	t.Logf("B's publish: p99 alone %v; beside A's fan-outs p99 %v, third slowest %v, max %v (%d publishes)",
 		p99Alone, p99Beside, third, beside[len(beside)-1], len(beside))
 	// Each of A's three fan-outs in one transaction would make one of B's
@@ -251,14 +256,15 @@ func TestLargeFanOutDoesNotBlockOtherTenants(t *testing.T) {
 	// does not decide. On a starved machine (the race detector beside a
 	// CPU hog) every chunk stretches too, so the bound is also allowed to
 	// be what B waits for in chunks: two of the longest chunk holds
-	// measured in this run, plus B's own p99 alone. Unchunked, the third
+	// measured in this run (alone or beside B: the load of a shared CI
+	// machine changes within seconds), plus B's own p99 alone. Unchunked, the third
 	// slowest would wait about a whole transaction, so half of one still
 	// tells the two apart (a third failed once in CI under load: 239 ms
 	// against 180 ms, with a whole transaction at 540 ms).
-	limit := max(wholeTx/2, 2*slices.Max(holds)+p99Alone)
+	limit := max(wholeTx/2, 2*longest+p99Alone)
 	if third > limit {
 		t.Errorf("B's third slowest publish beside A's fan-outs took %v: over %v (half of A's fan-out in one transaction, %v, or two of its longest chunks, %v, plus B's p99 alone)",
-			third, limit, wholeTx, slices.Max(holds))
+			third, limit, wholeTx, longest)
 	}
 }
 
