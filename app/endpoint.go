@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -44,6 +44,9 @@ type CreateEndpointInput struct {
 	Headers               map[string]string
 	VerificationKeyHeader string // default hookd.DefaultVerificationKeyHeader
 	TimeoutSeconds        *int   // 1 to 60, default 15
+	// Signing is hmac-sha256 (default: a shared whsec_ secret) or ed25519
+	// (a key pair whose public half receivers verify with).
+	Signing string
 }
 
 // CreateEndpoint adds an endpoint to the tenant, enabled, with a new signing
@@ -88,12 +91,28 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	if in.VerificationKeyHeader != "" {
 		up.VerificationKeyHeader = &in.VerificationKeyHeader
 	}
+	scheme := hookd.SigningScheme(in.Signing)
+	if in.Signing == "" {
+		scheme = hookd.SigningHMACSHA256
+	}
+	if !scheme.Valid() {
+		err := a.applyEndpointInput(ctx, e, up, t.RequireHTTPSEndpoints, true, "The endpoint cannot be created.")
+		fields := []hookd.FieldError{signingFieldError("body.signing")}
+		var herr *hookd.Error
+		switch {
+		case errors.As(err, &herr) && herr.Code == hookd.EINVALID:
+			fields = append(herr.Fields, fields...)
+		case err != nil:
+			return nil, err
+		}
+		return nil, hookd.Invalid("The endpoint cannot be created.", fields...)
+	}
 	if err := a.applyEndpointInput(ctx, e, up, t.RequireHTTPSEndpoints, true, "The endpoint cannot be created."); err != nil {
 		return nil, err
 	}
 	e.VerificationKey = secret.NewToken("", verificationKeyLength)
 	e.SealedVerificationKey = a.Box.Seal([]byte(e.VerificationKey), verificationKeyAD(e))
-	e.Secrets = []hookd.EndpointSecret{a.newEndpointSecret(e)}
+	e.Secrets = []hookd.EndpointSecret{a.newEndpointSecret(e, scheme)}
 	if err := a.sealHeaders(e); err != nil {
 		return nil, err
 	}
@@ -231,9 +250,16 @@ func (a *App) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
 	return a.Store.DeleteEndpoint(ctx, tenantID, id)
 }
 
-// EndpointSecret returns the current signing secret of an endpoint of the
-// tenant, in plaintext. Returns ENOTFOUND, or EPLANFORBIDDEN unless the plan
-// includes webhooks.
+// signingFieldError is the problem of an unknown signing scheme.
+func signingFieldError(at string) hookd.FieldError {
+	return hookd.FieldError{Location: at, Message: fmt.Sprintf("must be one of %s, %s", hookd.SigningHMACSHA256, hookd.SigningEd25519)}
+}
+
+// EndpointSecret returns the key receivers of an endpoint of the tenant
+// verify its signatures with: its current shared secret (whsec_…) in
+// plaintext, or for an Ed25519 endpoint the current public key (whpk_…);
+// the private key never leaves hookd. Returns ENOTFOUND, or
+// EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) EndpointSecret(ctx context.Context, tenantID, id string) (string, error) {
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return "", err
@@ -246,15 +272,62 @@ func (a *App) EndpointSecret(ctx context.Context, tenantID, id string) (string, 
 	if err != nil {
 		return "", err
 	}
-	return s, nil
+	return verifyingKey(s)
+}
+
+// verifyingKey returns what receivers verify a secret's signatures with:
+// the secret itself, or an Ed25519 key's public half.
+func verifyingKey(s string) (string, error) {
+	if hookd.SecretScheme(s) != hookd.SigningEd25519 {
+		return s, nil
+	}
+	pub, err := hookd.PublicKeyOf(s)
+	if err != nil {
+		return "", fmt.Errorf("app: endpoint secret: %w", err)
+	}
+	return pub, nil
+}
+
+// EndpointSigning is how an endpoint signs, as its owner may see it.
+type EndpointSigning struct {
+	Scheme hookd.SigningScheme
+	// PublicKeys are the whpk_ keys of its live Ed25519 secrets, the
+	// current one first; empty for a shared secret.
+	PublicKeys []hookd.EndpointPublicKey
+}
+
+// SigningOf returns how e signs its deliveries at the App's now. It opens
+// its secrets (not kept in e).
+func (a *App) SigningOf(e *hookd.Endpoint) (EndpointSigning, error) {
+	opened := &hookd.Endpoint{Secrets: slices.Clone(e.Secrets)}
+	for i, s := range opened.Secrets {
+		pt, err := a.openEndpointSecret(e, s)
+		if err != nil {
+			return EndpointSigning{}, err
+		}
+		opened.Secrets[i].Secret = pt
+	}
+	return EndpointSigning{Scheme: opened.Signing(), PublicKeys: opened.PublicKeys(a.now())}, nil
 }
 
 // RotateEndpointSecret gives an endpoint of the tenant a new signing secret
-// and returns it in plaintext with the time the previous one stops signing:
+// of the scheme it has, and returns what receivers verify with (as
+// EndpointSecret does) and the time the previous one stops signing:
 // hookd.SecretRotationOverlap from now. Until then deliveries carry a
 // signature by each. A secret that was already previous is dropped. Returns
 // ENOTFOUND, or EPLANFORBIDDEN unless the plan includes webhooks.
 func (a *App) RotateEndpointSecret(ctx context.Context, tenantID, id string) (string, time.Time, error) {
+	return a.RotateEndpointSecretTo(ctx, tenantID, id, "")
+}
+
+// RotateEndpointSecretTo is RotateEndpointSecret to a secret of scheme
+// ("" keeps the endpoint's): moving from a shared secret to a key pair, or
+// back, keeps both signing during the overlap. Returns EINVALID at
+// body.signing for an unknown scheme.
+func (a *App) RotateEndpointSecretTo(ctx context.Context, tenantID, id string, scheme hookd.SigningScheme) (string, time.Time, error) {
+	if scheme != "" && !scheme.Valid() {
+		return "", time.Time{}, hookd.Invalid("The secret cannot be rotated.", signingFieldError("body.signing"))
+	}
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return "", time.Time{}, err
 	}
@@ -262,17 +335,25 @@ func (a *App) RotateEndpointSecret(ctx context.Context, tenantID, id string) (st
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	if scheme == "" {
+		pt, err := a.openEndpointSecret(e, e.Secrets[0])
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		scheme = hookd.SecretScheme(pt)
+	}
 	now := a.now()
 	expires := now.Add(hookd.SecretRotationOverlap)
 	previous := e.Secrets[0]
 	previous.ExpiresAt = &expires
-	current := a.newEndpointSecret(e)
+	current := a.newEndpointSecret(e, scheme)
 	e.Secrets = []hookd.EndpointSecret{current, previous}
 	e.UpdatedAt = now
 	if err := a.saveEndpoint(ctx, e); err != nil {
 		return "", time.Time{}, err
 	}
-	return current.Secret, expires, nil
+	key, err := verifyingKey(current.Secret)
+	return key, expires, err
 }
 
 // RotateVerificationKey gives an endpoint of the tenant a new verification
@@ -570,9 +651,9 @@ func validateEndpointURL(location, u string) *hookd.FieldError {
 	return nil
 }
 
-// newEndpointSecret returns a new signing secret for e, sealed.
-func (a *App) newEndpointSecret(e *hookd.Endpoint) hookd.EndpointSecret {
-	s := endpointSecretPrefix + base64.StdEncoding.EncodeToString(secret.RandomBytes(endpointSecretBytes))
+// newEndpointSecret returns a new signing secret of scheme for e, sealed.
+func (a *App) newEndpointSecret(e *hookd.Endpoint, scheme hookd.SigningScheme) hookd.EndpointSecret {
+	s := hookd.NewSigningSecret(scheme)
 	return hookd.EndpointSecret{Secret: s, Sealed: a.Box.Seal([]byte(s), endpointSecretAD(e))}
 }
 

@@ -44,6 +44,9 @@ type endpointForm struct {
 	KeyHeader   string
 	// Headers are the custom headers, one "Name: value" per line.
 	Headers string
+	// Signing is the scheme of a new endpoint's secret (hmac-sha256 or
+	// ed25519); an endpoint changes it by rotating its secret.
+	Signing string
 	// SavedMode is the mode of the endpoint edited, "" for a new one: an
 	// endpoint changes only between ping and pull.
 	SavedMode string
@@ -60,6 +63,7 @@ func newEndpointForm() endpointForm {
 		MaxEvents: "1",
 		Timeout:   strconv.Itoa(hookd.DefaultEndpointTimeout),
 		KeyHeader: hookd.DefaultVerificationKeyHeader,
+		Signing:   string(hookd.SigningHMACSHA256),
 	}
 }
 
@@ -98,6 +102,7 @@ func readEndpointForm(f url.Values) endpointForm {
 		Timeout:     f.Get("timeout_seconds"),
 		KeyHeader:   f.Get("verification_key_header"),
 		Headers:     f.Get("headers"),
+		Signing:     f.Get("signing"),
 	}
 }
 
@@ -310,7 +315,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 	in := app.CreateEndpointInput{
 		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
-		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds,
+		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing,
 	}
 	if len(problems) > 0 {
 		form.Errors = problems
@@ -333,6 +338,8 @@ type endpointPage struct {
 	Secret     string
 	EventTypes []*hookd.EventType
 	Form       endpointForm
+	// Signing is how the endpoint signs: for Ed25519, the public keys.
+	Signing app.EndpointSigning
 	// PreviousUntil is when the previous signing secret stops signing,
 	// after a rotation; nil when there is none.
 	PreviousUntil *time.Time
@@ -362,6 +369,9 @@ func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		RecoverSince: s.now().UTC().Add(-24 * time.Hour).Format(recoverLayout)}
 	var err error
 	if p.Secret, err = s.App.EndpointSecret(ctx, v.Tenant().ID, e.ID); err != nil {
+		return err
+	}
+	if p.Signing, err = s.App.SigningOf(e); err != nil {
 		return err
 	}
 	now := s.now()
@@ -452,7 +462,7 @@ func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 
 func (s *Server) rotateEndpointSecret(w http.ResponseWriter, r *http.Request, v *visit) error {
 	id := r.PathValue("id")
-	if _, _, err := s.App.RotateEndpointSecret(r.Context(), v.Tenant().ID, id); err != nil {
+	if _, _, err := s.App.RotateEndpointSecretTo(r.Context(), v.Tenant().ID, id, hookd.SigningScheme(r.PostForm.Get("signing"))); err != nil {
 		return err
 	}
 	redirect(w, r, "/webhooks/"+id, "secret-rotated")

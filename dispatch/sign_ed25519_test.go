@@ -1,6 +1,7 @@
 package dispatch_test
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -14,7 +15,10 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/app"
 	"github.com/hookd/hookd/dispatch"
+	"github.com/hookd/hookd/sqlstore"
+	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
 // verifyWithOpenSSL checks a v1a signature the way a receiver with only
@@ -159,4 +163,54 @@ func TestEd25519SecretFormats(t *testing.T) {
 	if hookd.SecretScheme(hookd.NewSigningSecret(hookd.SigningHMACSHA256)) != hookd.SigningHMACSHA256 || hookd.SecretScheme(secret) != hookd.SigningEd25519 {
 		t.Error("SecretScheme does not tell the schemes apart")
 	}
+}
+
+// TestDeliverEd25519DuringRotation sends deliveries of an Ed25519 endpoint
+// to a real receiver that verifies them with OpenSSL and the public keys
+// the API shows: the current key's, both keys' during a rotation's overlap,
+// and then only the new one's.
+func TestDeliverEd25519DuringRotation(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		rc := newReceiver(t)
+		w := newWorld(t, s, nil)
+		ep := w.endpoint(rc.URL, app.CreateEndpointInput{Signing: string(hookd.SigningEd25519)})
+		first, err := w.app.EndpointSecret(ctx, w.tenant, ep.ID)
+		if err != nil || !strings.HasPrefix(first, hookd.PublicKeyPrefix) {
+			t.Fatalf("the secret operation gave %q (%v), want a whpk_ public key", first, err)
+		}
+		w.start()
+		w.publish(userData)
+		r := rc.next(t)
+		if sig := r.Header.Get("Webhook-Signature"); !strings.HasPrefix(sig, "v1a,") || strings.Contains(sig, " ") {
+			t.Fatalf("signature header %q, want one v1a signature", sig)
+		}
+		if err := verifyWithOpenSSL(t, first, r.Header, r.Body); err != nil {
+			t.Fatalf("first key: %v", err)
+		}
+		w.waitRecorded(1)
+
+		second, expires, err := w.app.RotateEndpointSecret(ctx, w.tenant, ep.ID)
+		if err != nil || !strings.HasPrefix(second, hookd.PublicKeyPrefix) || second == first {
+			t.Fatalf("rotation gave %q (%v), want a new whpk_ public key", second, err)
+		}
+		w.publish(userData)
+		r = rc.next(t)
+		for _, key := range []string{first, second} {
+			if err := verifyWithOpenSSL(t, key, r.Header, r.Body); err != nil {
+				t.Errorf("during the overlap, key %s: %v", key, err)
+			}
+		}
+		w.waitRecorded(1)
+
+		w.clock.Set(expires.Add(time.Second))
+		w.publish(userData)
+		r = rc.next(t)
+		if err := verifyWithOpenSSL(t, first, r.Header, r.Body); err == nil {
+			t.Error("the first key still verifies after the overlap")
+		}
+		if err := verifyWithOpenSSL(t, second, r.Header, r.Body); err != nil {
+			t.Errorf("the second key after the overlap: %v", err)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -42,6 +43,9 @@ type Endpoint struct {
 	VerificationKeyHeader   string            `json:"verification_key_header" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in."`
 	TimeoutSeconds          int               `json:"timeout_seconds" example:"15" doc:"How long a delivery request may take."`
 	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty" example:"2026-11-24T09:40:00Z" doc:"After a rotation, when the previous secret stops signing."`
+	Signing                 string            `json:"signing" enum:"hmac-sha256,ed25519" example:"hmac-sha256" doc:"How deliveries are signed: hmac-sha256 with a shared secret (v1 signatures; see the secret operation) or ed25519 with a key pair (v1a signatures; receivers verify with public_key)."`
+	PublicKey               string            `json:"public_key,omitempty" example:"whpk_ZWQyNTUxOSBwdWJsaWMga2V5IGV4YW1wbGUgMDEyMzQ=" doc:"For ed25519 signing, the current public key (whpk_ and base64), all a receiver needs to verify."`
+	PreviousPublicKey       string            `json:"previous_public_key,omitempty" example:"whpk_cHJldmlvdXMgZWQyNTUxOSBwdWJsaWMga2V5IDAxMjM=" doc:"After a rotation from an ed25519 key, its public key, which keeps signing until previous_secret_expires_at."`
 	Pull                    *EndpointPull     `json:"pull" doc:"Where the payloads of a ping or pull endpoint stand and its inactivity dates; null for a full endpoint."`
 	CreatedAt               time.Time         `json:"created_at" example:"2026-11-23T09:40:00Z"`
 	UpdatedAt               time.Time         `json:"updated_at" example:"2026-11-23T09:40:00Z"`
@@ -91,6 +95,19 @@ func endpointView(a *app.App) func(e *hookd.Endpoint) Endpoint {
 	return func(e *hookd.Endpoint) Endpoint {
 		out := endpointOf(e)
 		out.Pull = endpointPullOf(e, a.PullLifecycle)
+		// The secrets open with the instance key hookd checked at start;
+		// should one not, the signing fields stay empty rather than fail
+		// the whole list.
+		if signing, err := a.SigningOf(e); err == nil {
+			out.Signing = string(signing.Scheme)
+			keys := signing.PublicKeys
+			if signing.Scheme == hookd.SigningEd25519 && len(keys) > 0 {
+				out.PublicKey, keys = keys[0].Key, keys[1:]
+			}
+			if len(keys) > 0 {
+				out.PreviousPublicKey = keys[0].Key
+			}
+		}
 		return out
 	}
 }
@@ -119,7 +136,7 @@ func endpointOf(e *hookd.Endpoint) Endpoint {
 // CreatedEndpoint is a new endpoint with its signing secret.
 type CreatedEndpoint struct {
 	Endpoint
-	Secret string `json:"secret" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" doc:"The signing secret (Standard Webhooks). Also available later from the secret operation."`
+	Secret string `json:"secret,omitempty" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" doc:"The shared signing secret (Standard Webhooks) of hmac-sha256 signing. Also available later from the secret operation. Absent for ed25519 signing, whose private key never leaves hookd: receivers verify with public_key."`
 }
 
 type endpointOutput struct{ Body Endpoint }
@@ -146,6 +163,7 @@ type createEndpointInput struct {
 		Headers               map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Up to 20 custom headers. Names must be tokens and not ones hookd or the connection sets (Host, Content-Type, User-Agent, webhook-*, Connection, Transfer-Encoding, …); values without line breaks."`
 		VerificationKeyHeader string            `json:"verification_key_header,omitempty" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in. Default X-Hookd-Verification-Key."`
 		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
+		Signing               string            `json:"signing,omitempty" example:"hmac-sha256" doc:"hmac-sha256 (default): a shared whsec_ secret, v1 signatures. ed25519: a key pair, v1a signatures; receivers need only the public key (public_key)."`
 	}
 }
 
@@ -163,12 +181,16 @@ func registerCreateEndpoint(api huma.API, a *app.App) {
 		e, err := a.CreateEndpoint(ctx, tenantID(ctx), app.CreateEndpointInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, EventTypes: b.EventTypes, VerifyTLS: b.VerifyTLS,
 			Format: b.Format, MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode, Headers: b.Headers,
-			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds,
+			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing,
 		})
 		if err != nil {
 			return nil, err
 		}
-		return &createEndpointOutput{Body: CreatedEndpoint{Endpoint: endpointView(a)(e), Secret: e.Secrets[0].Secret}}, nil
+		out := CreatedEndpoint{Endpoint: endpointView(a)(e)}
+		if out.Signing != string(hookd.SigningEd25519) {
+			out.Secret = e.Secrets[0].Secret
+		}
+		return &createEndpointOutput{Body: out}, nil
 	})
 }
 
@@ -261,9 +283,19 @@ func registerDeleteEndpoint(api huma.API, a *app.App) {
 	})
 }
 
-// EndpointSecret is an endpoint's signing secret.
+// EndpointSecret is what receivers verify an endpoint's signatures with.
 type EndpointSecret struct {
-	Secret string `json:"secret" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" doc:"The current signing secret (Standard Webhooks)."`
+	Secret    string `json:"secret,omitempty" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" doc:"The current shared signing secret (Standard Webhooks), for hmac-sha256 signing."`
+	PublicKey string `json:"public_key,omitempty" example:"whpk_ZWQyNTUxOSBwdWJsaWMga2V5IGV4YW1wbGUgMDEyMzQ=" doc:"The current public key, for ed25519 signing."`
+}
+
+// endpointSecretOf puts what receivers verify with (a shared secret or a
+// public key, app.EndpointSecret) in its field.
+func endpointSecretOf(key string) EndpointSecret {
+	if strings.HasPrefix(key, hookd.PublicKeyPrefix) {
+		return EndpointSecret{PublicKey: key}
+	}
+	return EndpointSecret{Secret: key}
 }
 
 type endpointSecretOutput struct{ Body EndpointSecret }
@@ -271,40 +303,55 @@ type endpointSecretOutput struct{ Body EndpointSecret }
 func registerGetEndpointSecret(api huma.API, a *app.App) {
 	addEndpointsTag(api)
 	op := tenantOperation(http.MethodGet, "/api/v1/endpoints/{id}/secret", "get-endpoint-secret", endpointsTag, "Reveal the signing secret",
-		"Returns the endpoint's current signing secret, `whsec_` and base64 of random bytes: the key receivers verify "+
-			"the `webhook-signature` header with, per the Standard Webhooks specification.",
+		"Returns the key receivers verify the `webhook-signature` header with, per the Standard Webhooks specification: "+
+			"for hmac-sha256 signing the current shared secret in `secret` (`whsec_` and base64 of random bytes), for ed25519 "+
+			"signing the current public key in `public_key` (`whpk_…`; the private key never leaves hookd).",
 		http.StatusOK, http.StatusNotFound)
 	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*endpointSecretOutput, error) {
 		s, err := a.EndpointSecret(ctx, tenantID(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &endpointSecretOutput{Body: EndpointSecret{Secret: s}}, nil
+		return &endpointSecretOutput{Body: endpointSecretOf(s)}, nil
 	})
 }
 
 // RotatedEndpointSecret is a new signing secret and when the previous one
 // stops signing.
 type RotatedEndpointSecret struct {
-	Secret                  string    `json:"secret" example:"whsec_Jq0xGzP9m1c3b7ZvR2yTnK8sWf4LdHuE" doc:"The new current signing secret."`
+	Secret                  string    `json:"secret,omitempty" example:"whsec_Jq0xGzP9m1c3b7ZvR2yTnK8sWf4LdHuE" doc:"The new current shared signing secret (hmac-sha256 signing)."`
+	PublicKey               string    `json:"public_key,omitempty" example:"whpk_ZWQyNTUxOSBwdWJsaWMga2V5IGV4YW1wbGUgMDEyMzQ=" doc:"The new current public key (ed25519 signing)."`
 	PreviousSecretExpiresAt time.Time `json:"previous_secret_expires_at" example:"2026-11-24T09:40:00Z" doc:"Until then deliveries carry a signature by the previous secret too."`
 }
 
 type rotateEndpointSecretOutput struct{ Body RotatedEndpointSecret }
 
+type rotateEndpointSecretInput struct {
+	ID   string `path:"id" maxLength:"100" example:"ep_0193c0ffee0000000000000000000001" doc:"The endpoint's id."`
+	Body *struct {
+		Signing string `json:"signing,omitempty" example:"ed25519" doc:"The scheme of the new secret: hmac-sha256 or ed25519. Default: the endpoint's. Changing it keeps both signing during the overlap, v1 and v1a signatures side by side."`
+	}
+}
+
 func registerRotateEndpointSecret(api huma.API, a *app.App) {
 	addEndpointsTag(api)
-	op := tenantOperation(http.MethodPost, "/api/v1/endpoints/{id}/secret/rotate", "rotate-endpoint-secret", endpointsTag, "Rotate the signing secret",
+	op := withBodyErrors(tenantOperation(http.MethodPost, "/api/v1/endpoints/{id}/secret/rotate", "rotate-endpoint-secret", endpointsTag, "Rotate the signing secret",
 		"Gives the endpoint a new signing secret. For 24 hours the previous secret keeps signing beside it: each delivery "+
 			"carries one signature per live secret in `webhook-signature`, so receivers can switch without missing one. "+
-			"A secret that was already previous stops signing at once.",
-		http.StatusOK, http.StatusNotFound)
-	huma.Register(api, op, func(ctx context.Context, in *endpointIDInput) (*rotateEndpointSecretOutput, error) {
-		s, expires, err := a.RotateEndpointSecret(ctx, tenantID(ctx), in.ID)
+			"A secret that was already previous stops signing at once. The body is optional: `signing` moves the endpoint "+
+			"to another scheme (from a shared secret to an Ed25519 key pair, or back) with the same overlap.",
+		http.StatusOK, http.StatusNotFound))
+	huma.Register(api, op, func(ctx context.Context, in *rotateEndpointSecretInput) (*rotateEndpointSecretOutput, error) {
+		var scheme hookd.SigningScheme
+		if in.Body != nil {
+			scheme = hookd.SigningScheme(in.Body.Signing)
+		}
+		s, expires, err := a.RotateEndpointSecretTo(ctx, tenantID(ctx), in.ID, scheme)
 		if err != nil {
 			return nil, err
 		}
-		return &rotateEndpointSecretOutput{Body: RotatedEndpointSecret{Secret: s, PreviousSecretExpiresAt: expires}}, nil
+		key := endpointSecretOf(s)
+		return &rotateEndpointSecretOutput{Body: RotatedEndpointSecret{Secret: key.Secret, PublicKey: key.PublicKey, PreviousSecretExpiresAt: expires}}, nil
 	})
 }
 
