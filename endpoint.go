@@ -95,6 +95,10 @@ type Endpoint struct {
 	SealedVerificationKey []byte
 	VerificationKeyHeader string
 	TimeoutSeconds        int
+	// Filter, when not nil, is a condition on the events the endpoint
+	// receives beside its event types: events it does not match are not
+	// delivered to it.
+	Filter *Filter
 	// Secrets are the signing secrets, the current one first, then the
 	// previous one (with an expiry) for SecretRotationOverlap after a
 	// rotation.

@@ -44,6 +44,8 @@ type CreateEndpointInput struct {
 	Headers               map[string]string
 	VerificationKeyHeader string // default hookd.DefaultVerificationKeyHeader
 	TimeoutSeconds        *int   // 1 to 60, default 15
+	// Filter is a payload filter (hookd.Filter); empty for none.
+	Filter json.RawMessage
 	// Signing is hmac-sha256 (default: a shared whsec_ secret) or ed25519
 	// (a key pair whose public half receivers verify with).
 	Signing string
@@ -81,6 +83,9 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	up := UpdateEndpointInput{
 		Name: &in.Name, URL: &in.URL, Description: &in.Description, EventTypes: &types, VerifyTLS: in.VerifyTLS,
 		MaxEventsPerRequest: in.MaxEventsPerRequest, Headers: in.Headers, TimeoutSeconds: in.TimeoutSeconds,
+	}
+	if len(in.Filter) > 0 {
+		up.Filter = &in.Filter
 	}
 	if in.Format != "" {
 		up.Format = &in.Format
@@ -186,6 +191,9 @@ type UpdateEndpointInput struct {
 	Headers               map[string]string
 	VerificationKeyHeader *string
 	TimeoutSeconds        *int
+	// Filter, when not nil, replaces the payload filter (hookd.Filter):
+	// a JSON object, or empty or null to remove it.
+	Filter *json.RawMessage
 }
 
 // UpdateEndpoint changes an endpoint of the tenant. Returns ENOTFOUND,
@@ -588,6 +596,11 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 		if strings.EqualFold(name, e.VerificationKeyHeader) {
 			bad("body.headers."+name, "is the verification key's header; choose another name for one of them")
 		}
+	}
+	if in.Filter != nil {
+		f, fs := hookd.ParseFilter(*in.Filter, "body.filter")
+		fields = append(fields, fs...)
+		e.Filter = f
 	}
 	if len(fields) > 0 {
 		return hookd.Invalid(message, fields...)

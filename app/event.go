@@ -124,6 +124,27 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 	return e, storedDeliveries(ds), false, nil
 }
 
+// filtered returns the endpoints whose filter e matches (all without one),
+// in the same order; e's data is decoded once, and only if some endpoint
+// has a filter.
+func filtered(e *hookd.Event, endpoints []*hookd.Endpoint) []*hookd.Endpoint {
+	var subject *hookd.FilterSubject
+	out := endpoints[:0:0]
+	for _, ep := range endpoints {
+		if ep.Filter != nil {
+			if subject == nil {
+				s := hookd.NewFilterSubject(e)
+				subject = &s
+			}
+			if !ep.Filter.Match(*subject) {
+				continue
+			}
+		}
+		out = append(out, ep)
+	}
+	return out
+}
+
 // storedDeliveries returns those of ds that were stored as deliveries:
 // all but the payloads of ping and pull endpoints that did not become a
 // ping (hookd.PullDelivery).
@@ -138,13 +159,15 @@ func storedDeliveries(ds []*hookd.Delivery) []*hookd.Delivery {
 }
 
 // deliveriesFor returns one delivery of e per endpoint of its tenant
-// subscribed to its type, due at e.CreatedAt: pending for an enabled
-// endpoint, held for a disabled one; and the endpoints, in the same order.
+// subscribed to its type whose filter it matches, due at e.CreatedAt:
+// pending for an enabled endpoint, held for a disabled one; and the
+// endpoints, in the same order.
 func (a *App) deliveriesFor(ctx context.Context, e *hookd.Event) ([]*hookd.Delivery, []*hookd.Endpoint, error) {
 	endpoints, err := a.Store.SubscribedEndpoints(ctx, e.TenantID, e.Type)
 	if err != nil {
 		return nil, nil, err
 	}
+	endpoints = filtered(e, endpoints)
 	ds := make([]*hookd.Delivery, 0, len(endpoints))
 	for _, ep := range endpoints {
 		ds = append(ds, newDelivery(e, ep, e.CreatedAt))

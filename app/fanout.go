@@ -127,7 +127,7 @@ func (a *App) resumeFanOut(ctx context.Context, e *hookd.Event) (int, error) {
 		return 0, err
 	}
 	var endpoints []*hookd.Endpoint
-	for _, ep := range all {
+	for _, ep := range filtered(e, all) {
 		if ep.ID > e.FanOutAfter && !ep.CreatedAt.After(e.CreatedAt) {
 			endpoints = append(endpoints, ep)
 		}

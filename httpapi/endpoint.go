@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,6 +44,7 @@ type Endpoint struct {
 	VerificationKeyHeader   string            `json:"verification_key_header" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in."`
 	TimeoutSeconds          int               `json:"timeout_seconds" example:"15" doc:"How long a delivery request may take."`
 	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty" example:"2026-11-24T09:40:00Z" doc:"After a rotation, when the previous secret stops signing."`
+	Filter                  json.RawMessage   `json:"filter" nullable:"true" example:"{\"data.amount\":{\"$gte\":100}}" doc:"A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md. null when every event of the subscribed types is delivered."`
 	Signing                 string            `json:"signing" enum:"hmac-sha256,ed25519" example:"hmac-sha256" doc:"How deliveries are signed: hmac-sha256 with a shared secret (v1 signatures; see the secret operation) or ed25519 with a key pair (v1a signatures; receivers verify with public_key)."`
 	PublicKey               string            `json:"public_key,omitempty" example:"whpk_ZWQyNTUxOSBwdWJsaWMga2V5IGV4YW1wbGUgMDEyMzQ=" doc:"For ed25519 signing, the current public key (whpk_ and base64), all a receiver needs to verify."`
 	PreviousPublicKey       string            `json:"previous_public_key,omitempty" example:"whpk_cHJldmlvdXMgZWQyNTUxOSBwdWJsaWMga2V5IDAxMjM=" doc:"After a rotation from an ed25519 key, its public key, which keeps signing until previous_secret_expires_at."`
@@ -130,6 +132,11 @@ func endpointOf(e *hookd.Endpoint) Endpoint {
 	if len(e.Secrets) > 1 {
 		out.PreviousSecretExpiresAt = e.Secrets[1].ExpiresAt
 	}
+	if e.Filter != nil {
+		out.Filter = e.Filter.JSON()
+	} else {
+		out.Filter = json.RawMessage("null")
+	}
 	return out
 }
 
@@ -163,6 +170,7 @@ type createEndpointInput struct {
 		Headers               map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Up to 20 custom headers. Names must be tokens and not ones hookd or the connection sets (Host, Content-Type, User-Agent, webhook-*, Connection, Transfer-Encoding, …); values without line breaks."`
 		VerificationKeyHeader string            `json:"verification_key_header,omitempty" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in. Default X-Hookd-Verification-Key."`
 		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
+		Filter                json.RawMessage   `json:"filter,omitempty" example:"{\"data.amount\":{\"$gte\":100}}" doc:"A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md. Leave out for none."`
 		Signing               string            `json:"signing,omitempty" example:"hmac-sha256" doc:"hmac-sha256 (default): a shared whsec_ secret, v1 signatures. ed25519: a key pair, v1a signatures; receivers need only the public key (public_key)."`
 	}
 }
@@ -181,7 +189,7 @@ func registerCreateEndpoint(api huma.API, a *app.App) {
 		e, err := a.CreateEndpoint(ctx, tenantID(ctx), app.CreateEndpointInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, EventTypes: b.EventTypes, VerifyTLS: b.VerifyTLS,
 			Format: b.Format, MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode, Headers: b.Headers,
-			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing,
+			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing, Filter: b.Filter,
 		})
 		if err != nil {
 			return nil, err
@@ -241,6 +249,7 @@ type updateEndpointInput struct {
 		Headers               *map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Replaces all custom headers; {} removes them."`
 		VerificationKeyHeader *string            `json:"verification_key_header,omitempty" example:"X-Receiver-Key"`
 		TimeoutSeconds        *int               `json:"timeout_seconds,omitempty" example:"30"`
+		Filter                json.RawMessage    `json:"filter,omitempty" example:"{\"type\":{\"$startsWith\":\"invoice.\"}}" doc:"A new payload filter; null removes it. A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md."`
 	}
 }
 
@@ -256,6 +265,9 @@ func registerUpdateEndpoint(api huma.API, a *app.App) {
 			Name: b.Name, URL: b.URL, Description: b.Description, VerifyTLS: b.VerifyTLS, Format: b.Format,
 			MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode,
 			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds,
+		}
+		if b.Filter != nil {
+			up.Filter = &b.Filter
 		}
 		if b.Headers != nil {
 			up.Headers = *b.Headers

@@ -80,6 +80,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerEnableEndpoint(api, s.App)
 	registerDisableEndpoint(api, s.App)
 	registerListPayloads(api, s.App)
+	registerTestFilter(api, s.App)
 
 	// Events.
 	registerPublishEvent(api, s.App)
@@ -224,6 +225,7 @@ var operationScopes = map[string]hookd.Scope{
 	"get-helpdesk-webhooks":          hookd.ScopeRead,
 	"list-provisioning-destinations": hookd.ScopeRead, "get-provisioning-destination": hookd.ScopeRead,
 	"list-inbound-calls": hookd.ScopeRead, "get-inbound-call": hookd.ScopeRead,
+	"test-filter": hookd.ScopeRead,
 
 	"update-settings":   hookd.ScopeWebhooks,
 	"create-event-type": hookd.ScopeWebhooks, "update-event-type": hookd.ScopeWebhooks,

@@ -16,7 +16,8 @@ var _ hookd.EndpointStore = (*Store)(nil)
 const endpointColumns = "id, tenant_id, name, url, description, event_types, all_event_types, enabled, disabled_reason, " +
 	"disabled_at, last_triggered_at, verify_tls, format, max_events_per_request, mode, headers, verification_key, " +
 	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at, " +
-	"sealed_headers, last_txn, notified_txn, pulled_txn, ping_delivery_id, last_pulled_at, pull_active_since, inactive_at"
+	"sealed_headers, last_txn, notified_txn, pulled_txn, ping_delivery_id, last_pulled_at, pull_active_since, inactive_at, " +
+	"event_filter"
 
 // endpoints are the tenants' endpoints; lists add the tenant's condition.
 var endpoints = &table[*hookd.Endpoint]{
@@ -39,14 +40,14 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		disabled, triggered, prevExp      timeValue
 		created, updated                  timeValue
 		current, previous, sealedHeaders  []byte
-		pingDelivery                      sql.NullString
+		pingDelivery, filter              sql.NullString
 		lastPulled, activeSince, inactive timeValue
 	)
 	dest := []any{&e.ID, &e.TenantID, &e.Name, &e.URL, &e.Description, &eventTypes, &e.AllEventTypes, &e.Enabled,
 		&e.DisabledReason, &disabled, &triggered, &e.VerifyTLS, &format, &e.MaxEventsPerRequest, &mode, &headers,
 		&e.SealedVerificationKey, &e.VerificationKeyHeader, &e.TimeoutSeconds, &current, &previous, &prevExp,
 		&created, &updated, &sealedHeaders, &e.LastTransaction, &e.NotifiedTransaction, &e.PulledTransaction,
-		&pingDelivery, &lastPulled, &activeSince, &inactive}
+		&pingDelivery, &lastPulled, &activeSince, &inactive, &filter}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -66,6 +67,13 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 	e.Secrets = []hookd.EndpointSecret{{Sealed: current}}
 	if previous != nil {
 		e.Secrets = append(e.Secrets, hookd.EndpointSecret{Sealed: previous, ExpiresAt: prevExp.ptr()})
+	}
+	if filter.Valid {
+		f, errs := hookd.ParseFilter([]byte(filter.String), "filter")
+		if errs != nil {
+			return nil, fmt.Errorf("sqlstore: bad stored filter of endpoint %s: %s", e.ID, errs[0].Message)
+		}
+		e.Filter = f
 	}
 	e.PingDeliveryID = pingDelivery.String
 	e.LastPulledAt = lastPulled.ptr()
@@ -102,6 +110,14 @@ func endpointValues(e *hookd.Endpoint) (eventTypes, headers string, current, pre
 	return string(tb), "{}", current, previous, prevExp, nil
 }
 
+// filterValue is the stored form of a filter: its JSON, or NULL for none.
+func filterValue(f *hookd.Filter) any {
+	if f == nil {
+		return nil
+	}
+	return string(f.JSON())
+}
+
 // normalizeEndpoint makes e as it reads back: times rounded as stored,
 // empty lists and maps rather than nil, and no plaintext secrets.
 func normalizeEndpoint(e *hookd.Endpoint) {
@@ -134,14 +150,14 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint, quota ...
 		return interpretError(err, op, noun)
 	}
 	_, err = s.execEndpoint(ctx, e, quota, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
-		") VALUES ("+placeholders(32)+")"),
+		") VALUES ("+placeholders(33)+")"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
 		e.MaxEventsPerRequest, string(e.Mode), headers, nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader,
 		e.TimeoutSeconds, nullBytes(current), nullBytes(previous), s.d.nullTime(prevExp),
 		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt), nullBytes(e.SealedHeaders), e.LastTransaction,
 		e.NotifiedTransaction, e.PulledTransaction, nullString(e.PingDeliveryID), s.d.nullTime(e.LastPulledAt),
-		s.d.nullTime(e.PullActiveSince), s.d.nullTime(e.InactiveAt))
+		s.d.nullTime(e.PullActiveSince), s.d.nullTime(e.InactiveAt), filterValue(e.Filter))
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
@@ -184,13 +200,13 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 		event_types = ?, all_event_types = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, verify_tls = ?,
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
-		previous_secret_expires_at = ?, sealed_headers = ?, pull_active_since = ?, inactive_at = ?, updated_at = ?
-		WHERE tenant_id = ? AND id = ?`),
+		previous_secret_expires_at = ?, sealed_headers = ?, pull_active_since = ?, inactive_at = ?, event_filter = ?,
+		updated_at = ? WHERE tenant_id = ? AND id = ?`),
 		e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason, s.d.nullTime(e.DisabledAt),
 		e.VerifyTLS, string(e.Format), e.MaxEventsPerRequest, string(e.Mode), headers,
 		nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader, e.TimeoutSeconds, nullBytes(current),
 		nullBytes(previous), s.d.nullTime(prevExp), nullBytes(e.SealedHeaders), s.d.nullTime(e.PullActiveSince),
-		s.d.nullTime(e.InactiveAt), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
+		s.d.nullTime(e.InactiveAt), filterValue(e.Filter), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
 	if err := mustAffect(res, err); err != nil {
 		return interpretError(err, op, noun)
 	}
