@@ -105,6 +105,14 @@ func (f *Filter) JSON() json.RawMessage {
 	return slices.Clone(f.raw)
 }
 
+// String returns the filter's JSON, as JSON returns it.
+func (f *Filter) String() string {
+	if f == nil {
+		return ""
+	}
+	return string(f.raw)
+}
+
 // FilterSubject is an event as filters see it, decoded once for the
 // filters of all its endpoints.
 type FilterSubject struct {

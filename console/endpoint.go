@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -44,6 +45,8 @@ type endpointForm struct {
 	KeyHeader   string
 	// Headers are the custom headers, one "Name: value" per line.
 	Headers string
+	// Filter is the payload filter's JSON, "" for none.
+	Filter string
 	// Signing is the scheme of a new endpoint's secret (hmac-sha256 or
 	// ed25519); an endpoint changes it by rotating its secret.
 	Signing string
@@ -85,6 +88,7 @@ func endpointFormOf(e *hookd.Endpoint) endpointForm {
 		Timeout:     strconv.Itoa(e.TimeoutSeconds),
 		KeyHeader:   e.VerificationKeyHeader,
 		Headers:     headers.String(),
+		Filter:      e.Filter.String(),
 	}
 }
 
@@ -103,6 +107,7 @@ func readEndpointForm(f url.Values) endpointForm {
 		KeyHeader:   f.Get("verification_key_header"),
 		Headers:     f.Get("headers"),
 		Signing:     f.Get("signing"),
+		Filter:      f.Get("filter"),
 	}
 }
 
@@ -140,6 +145,8 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 		// mode is chosen, and whatever it still holds is not kept.
 		f.URL = ""
 	}
+	// An empty filter field removes the filter.
+	filter := json.RawMessage(strings.TrimSpace(f.Filter))
 	in := app.UpdateEndpointInput{
 		Name:                  &f.Name,
 		URL:                   &f.URL,
@@ -152,6 +159,7 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 		Headers:               headers,
 		VerificationKeyHeader: &f.KeyHeader,
 		TimeoutSeconds:        number("body.timeout_seconds", f.Timeout),
+		Filter:                &filter,
 	}
 	return in, problems
 }
@@ -316,6 +324,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
 		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing,
+		Filter: *up.Filter,
 	}
 	if len(problems) > 0 {
 		form.Errors = problems
@@ -340,6 +349,8 @@ type endpointPage struct {
 	Form       endpointForm
 	// Signing is how the endpoint signs: for Ed25519, the public keys.
 	Signing app.EndpointSigning
+	// FilterTry is the "try a filter" form and its last result.
+	FilterTry filterTry
 	// PreviousUntil is when the previous signing secret stops signing,
 	// after a rotation; nil when there is none.
 	PreviousUntil *time.Time
@@ -363,6 +374,12 @@ func (s *Server) endpoint(w http.ResponseWriter, r *http.Request, v *visit) erro
 }
 
 func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit, status int, e *hookd.Endpoint, form endpointForm) error {
+	return s.renderEndpointWith(w, r, v, status, e, form, nil)
+}
+
+// renderEndpointWith is renderEndpoint with the "try a filter" form as
+// posted (nil: filled from the endpoint).
+func (s *Server) renderEndpointWith(w http.ResponseWriter, r *http.Request, v *visit, status int, e *hookd.Endpoint, form endpointForm, try *filterTry) error {
 	ctx := r.Context()
 	form.SavedMode = string(e.Mode)
 	p := endpointPage{E: e, Form: form, Confirm: r.URL.Query().Get("confirm"),
@@ -382,6 +399,11 @@ func (s *Server) renderEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	if p.EventTypes, err = s.eventTypes(ctx, v.Tenant().ID); err != nil {
 		return err
+	}
+	if try != nil {
+		p.FilterTry = *try
+	} else {
+		p.FilterTry = newFilterTry(e, p.EventTypes)
 	}
 	recent, err := s.App.ListDeliveries(ctx, v.Tenant().ID, hookd.DeliveryFilter{EndpointID: e.ID},
 		hookd.ListParams{Limit: recentDeliveries, Sort: "-created_at"})
@@ -467,6 +489,52 @@ func (s *Server) rotateEndpointSecret(w http.ResponseWriter, r *http.Request, v 
 	}
 	redirect(w, r, "/webhooks/"+id, "secret-rotated")
 	return nil
+}
+
+// filterTry is the form that tries a payload filter on an example event.
+type filterTry struct {
+	Filter, Type, Data string
+	// Tried is true once the form was posted without errors; Matches is
+	// then the answer.
+	Tried, Matches bool
+	Errors         []hookd.FieldError
+}
+
+// newFilterTry fills the form with e's filter and the example of its
+// first event type (of the catalog, for an endpoint of every type).
+func newFilterTry(e *hookd.Endpoint, catalog []*hookd.EventType) filterTry {
+	try := filterTry{Filter: e.Filter.String(), Data: "{}"}
+	if try.Filter == "" {
+		try.Filter = "{}"
+	}
+	for _, t := range catalog {
+		if e.AllEventTypes || slices.Contains(e.EventTypes, t.Name) {
+			try.Type, try.Data = t.Name, string(t.Example)
+			break
+		}
+	}
+	return try
+}
+
+// tryFilter shows whether a filter matches an example event, on the
+// endpoint's page; it stores nothing.
+func (s *Server) tryFilter(w http.ResponseWriter, r *http.Request, v *visit) error {
+	ctx, tenantID := r.Context(), v.Tenant().ID
+	e, err := s.App.Endpoint(ctx, tenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	try := filterTry{Filter: r.PostForm.Get("filter"), Type: r.PostForm.Get("type"), Data: r.PostForm.Get("data")}
+	matches, err := s.App.TestFilter(ctx, tenantID, json.RawMessage(try.Filter), app.FilterExample{Type: try.Type, Data: json.RawMessage(try.Data)})
+	status := http.StatusOK
+	if fields, ok := fieldProblems(err); ok {
+		try.Errors, status = fields, http.StatusUnprocessableEntity
+	} else if err != nil {
+		return err
+	} else {
+		try.Tried, try.Matches = true, matches
+	}
+	return s.renderEndpointWith(w, r, v, status, e, endpointFormOf(e), &try)
 }
 
 func (s *Server) rotateVerificationKey(w http.ResponseWriter, r *http.Request, v *visit) error {

@@ -405,6 +405,8 @@ var fieldLabels = map[string]string{
 	"timeout_seconds":         "Timeout",
 	"verification_key_header": "Verification key header",
 	"headers":                 "Custom headers",
+	"filter":                  "Filter",
+	"event":                   "Example event",
 	"slug":                    "Slug",
 	"plan":                    "Plan",
 	"admin_email":             "Admin email",
@@ -417,6 +419,8 @@ func fieldLabel(location string) string {
 	n := fieldName(location)
 	if name, rest, ok := strings.Cut(n, "."); ok && name == "headers" {
 		return "Custom header " + rest
+	} else if ok && (name == "filter" || name == "event") {
+		return fieldLabels[name] + " at " + rest
 	}
 	if i := strings.IndexByte(n, '['); i > 0 {
 		n = n[:i]

@@ -24,6 +24,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /webhooks/{id}/secret/rotate", s.handle(tenantOnly, s.rotateEndpointSecret))
 	mux.Handle("POST /webhooks/{id}/verification-key/rotate", s.handle(tenantOnly, s.rotateVerificationKey))
 	mux.Handle("POST /webhooks/{id}/test", s.handle(tenantOnly, s.testEndpoint))
+	mux.Handle("POST /webhooks/{id}/filter/try", s.handle(tenantOnly, s.tryFilter))
 	mux.Handle("POST /webhooks/{id}/recover", s.handle(tenantOnly, s.recoverEndpoint))
 
 	// History.
