@@ -42,7 +42,7 @@ func sourceIP(ctx context.Context) string {
 // headers, and on /api/v1 the credential check and the rate limit.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(context.WithValue(withLog(r.Context(), s.Log), sourceIPKey{}, clientIP(r)))
+		r = r.WithContext(context.WithValue(r.Context(), sourceIPKey{}, clientIP(r)))
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")

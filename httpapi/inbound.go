@@ -73,6 +73,7 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 		if res.Call != nil {
 			w.Header().Set("X-Hookd-Inbound-Call", res.Call.ID)
 		}
+		s.Metrics.inboundCall(kind, res.Status)
 		if err != nil {
 			switch {
 			case res.Status == http.StatusServiceUnavailable && res.RetryAfter > 0:
