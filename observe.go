@@ -51,9 +51,9 @@ type PublishObserver interface {
 	// tenant begins. It returns the context to publish in, the W3C
 	// traceparent of the publication to store with the event ("" when it
 	// is not traced), and a function to call once publishing ended, with
-	// the deliveries stored, whether the idempotency key replayed an
-	// earlier event, and the error.
-	StartPublish(ctx context.Context, tenantID, eventType string) (context.Context, string, func(deliveries int, replayed bool, err error))
+	// the event (nil on error), the deliveries stored, whether the
+	// idempotency key replayed an earlier event, and the error.
+	StartPublish(ctx context.Context, tenantID, eventType string) (context.Context, string, func(e *Event, deliveries int, replayed bool, err error))
 }
 
 // DeliveryAttempt is one request that delivery workers send to an

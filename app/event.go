@@ -56,9 +56,9 @@ func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e 
 func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (e *hookd.Event, ds []*hookd.Delivery, replayed bool, err error) {
 	traceParent := ""
 	if a.Observer != nil {
-		var done func(int, bool, error)
+		var done func(*hookd.Event, int, bool, error)
 		ctx, traceParent, done = a.Observer.StartPublish(ctx, tenantID, in.Type)
-		defer func() { done(len(ds), replayed, err) }()
+		defer func() { done(e, len(ds), replayed, err) }()
 	}
 	return a.publish(ctx, tenantID, in, traceParent)
 }
