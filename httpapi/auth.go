@@ -52,7 +52,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			p, err := s.authenticateOperator(r)
 			if err != nil {
-				writeProblem(w, r, problemFromError(s.Log, err))
+				writeProblem(w, r, problemFromError(s.logOf(r), err))
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
@@ -60,7 +60,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			p, err := s.authenticateTenant(r)
 			if err != nil {
-				writeProblem(w, r, authProblem(s.Log, err))
+				writeProblem(w, r, authProblem(s.logOf(r), err))
 				return
 			}
 			if ok, wait := s.Limiter.Allow(string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan); !ok {

@@ -39,3 +39,12 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// logOf returns the logger of r's log lines: the Server's, with r's
+// request ID.
+func (s *Server) logOf(r *http.Request) *slog.Logger {
+	if log := logFrom(r.Context()); log != nil {
+		return log
+	}
+	return s.Log
+}
