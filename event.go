@@ -33,6 +33,13 @@ type Event struct {
 	// IdempotencyKey is the publisher's key, or "".
 	IdempotencyKey string
 	CreatedAt      time.Time
+	// RequestID is the ID of the API request that published the event
+	// (see WithRequestID), or "".
+	RequestID string
+	// TraceParent is the W3C traceparent of the span that published the
+	// event when tracing is on, or "": its deliveries' attempts join that
+	// trace.
+	TraceParent string
 	// FanOutAfter is "" once every delivery of the event is stored. A
 	// fan-out too large for one transaction is written in chunks, in
 	// endpoint ID order; until it is finished, FanOutAfter is the ID of

@@ -45,6 +45,9 @@ type App struct {
 	// offers them the deliveries it stores, and those they take are stored
 	// already claimed and sent at once, sparing a claim from the store.
 	Workers Workers
+	// Observer, when set, is told of every event published through
+	// Publish, for metrics and traces.
+	Observer hookd.PublishObserver
 	// Quotas bound what each tenant may create. Defaults to
 	// DefaultQuotas().
 	Quotas Quotas

@@ -125,6 +125,7 @@ func (a *App) TestEndpoint(ctx context.Context, tenantID, endpointID string) (*h
 		Data:      data,
 		Timestamp: now,
 		CreatedAt: now,
+		RequestID: hookd.RequestID(ctx),
 	}
 	d := newDelivery(e, ep, now)
 	if _, err := a.Store.PublishEvent(ctx, e, []*hookd.Delivery{d}); err != nil {

@@ -47,7 +47,8 @@ func (a *App) publication(ctx context.Context, tenantID, typ string, data any, n
 	if err := a.ValidateEventData(ctx, tenantID, typ, raw); err != nil {
 		return nil, fmt.Errorf("app: %s data does not match the type's schema: %v", typ, err)
 	}
-	e := &hookd.Event{ID: hookd.NewID(hookd.PrefixEvent), TenantID: tenantID, Type: typ, Data: raw, Timestamp: now, CreatedAt: now}
+	e := &hookd.Event{ID: hookd.NewID(hookd.PrefixEvent), TenantID: tenantID, Type: typ, Data: raw, Timestamp: now, CreatedAt: now,
+		RequestID: hookd.RequestID(ctx)}
 	ds, endpoints, err := a.deliveriesFor(ctx, e)
 	if err != nil {
 		return nil, err

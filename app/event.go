@@ -53,7 +53,18 @@ func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e 
 // PublishWithDeliveries is Publish that also returns the event's
 // deliveries: those it stored (a fan-out cut short leaves the rest to
 // ResumeFanOuts), or for a replay those of the first event.
-func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (*hookd.Event, []*hookd.Delivery, bool, error) {
+func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (e *hookd.Event, ds []*hookd.Delivery, replayed bool, err error) {
+	traceParent := ""
+	if a.Observer != nil {
+		var done func(*hookd.Event, int, bool, error)
+		ctx, traceParent, done = a.Observer.StartPublish(ctx, tenantID, in.Type)
+		defer func() { done(e, len(ds), replayed, err) }()
+	}
+	return a.publish(ctx, tenantID, in, traceParent)
+}
+
+// publish is PublishWithDeliveries, whose event keeps traceParent.
+func (a *App) publish(ctx context.Context, tenantID string, in PublishInput, traceParent string) (*hookd.Event, []*hookd.Delivery, bool, error) {
 	if err := a.checkWebhooksAllowed(ctx, tenantID); err != nil {
 		return nil, nil, false, err
 	}
@@ -79,6 +90,8 @@ func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in Pub
 		Timestamp:      now,
 		IdempotencyKey: in.IdempotencyKey,
 		CreatedAt:      now,
+		RequestID:      hookd.RequestID(ctx),
+		TraceParent:    traceParent,
 	}
 	all, allEndpoints, err := a.deliveriesFor(ctx, e)
 	if err != nil {

@@ -98,6 +98,9 @@ type Dispatcher struct {
 	// AfterRecord, when set, is called with each batch of results once it
 	// is stored (or failed to be): for metrics and tests.
 	AfterRecord func(results []hookd.DeliveryResult, err error)
+	// Observer, when set, is told of claims, requests and recorded
+	// batches, for metrics and traces (see observe.go).
+	Observer hookd.DeliveryObserver
 
 	initOnce sync.Once
 	wake     chan struct{}
@@ -410,6 +413,7 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	if err != nil {
 		return false, err
 	}
+	d.observeClaim(len(ds))
 	// An endpoint that gave fewer than asked has nothing more due, unless
 	// a Wake named it since the claim was made.
 	got := make(map[string]int, len(claims))
@@ -759,7 +763,9 @@ func (d *Dispatcher) record(results []result) {
 	// stored.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	err := d.Store.RecordDeliveries(ctx, plain, endpoints)
+	d.observeRecord(plain, endpoints, time.Since(start), err)
 	if err != nil {
 		d.Log.Error("record deliveries; they will be sent again when their lease expires", "deliveries", len(results), "err", err)
 	}

@@ -87,8 +87,9 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 	if err == nil {
 		req, body, err = d.request(ctx, jobs, now, cursor)
 	}
+	obs := d.startAttempt(ctx, jobs, req)
 	if err == nil {
-		resp, sendErr = d.Client.Send(ctx, req, SendOptions{
+		resp, sendErr = d.Client.Send(obs.ctx, req, SendOptions{
 			Timeout:       time.Duration(ep.TimeoutSeconds) * time.Second,
 			SkipTLSVerify: !ep.VerifyTLS,
 		})
@@ -152,6 +153,7 @@ func (d *Dispatcher) send(ctx context.Context, jobs []*job) ([]result, string) {
 			disable = o.DisableReason
 		}
 	}
+	d.endAttempt(obs, &attempt, results)
 	return results, disable
 }
 

@@ -42,7 +42,7 @@ func sourceIP(ctx context.Context) string {
 // headers, and on /api/v1 the credential check and the rate limit.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(context.WithValue(withLog(r.Context(), s.Log), sourceIPKey{}, clientIP(r)))
+		r = r.WithContext(context.WithValue(r.Context(), sourceIPKey{}, clientIP(r)))
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
@@ -52,7 +52,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			p, err := s.authenticateOperator(r)
 			if err != nil {
-				writeProblem(w, r, problemFromError(s.Log, err))
+				writeProblem(w, r, problemFromError(s.logOf(r), err))
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
@@ -60,7 +60,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			p, err := s.authenticateTenant(r)
 			if err != nil {
-				writeProblem(w, r, authProblem(s.Log, err))
+				writeProblem(w, r, authProblem(s.logOf(r), err))
 				return
 			}
 			if ok, wait := s.Limiter.Allow(string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan); !ok {

@@ -73,10 +73,11 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 		if res.Call != nil {
 			w.Header().Set("X-Hookd-Inbound-Call", res.Call.ID)
 		}
+		s.Metrics.inboundCall(kind, res.Status)
 		if err != nil {
 			switch {
 			case res.Status == http.StatusServiceUnavailable && res.RetryAfter > 0:
-				p := inboundProblem(s.Log, err)
+				p := inboundProblem(s.logOf(r), err)
 				p.headers = http.Header{"Retry-After": {strconv.Itoa(max(1, int((res.RetryAfter+time.Second-1)/time.Second)))}}
 				writeProblem(w, r, p)
 				return
@@ -88,7 +89,7 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 				writeRateLimited(w, r, wait)
 				return
 			}
-			writeProblem(w, r, inboundProblem(s.Log, err))
+			writeProblem(w, r, inboundProblem(s.logOf(r), err))
 			return
 		}
 		var out any

@@ -123,6 +123,12 @@ func TestUnknownTenantSlugLooksLikeWrongCredential(t *testing.T) {
 			kh, uh := known.Header.Clone(), unknown.Header.Clone()
 			kh.Del("Date")
 			uh.Del("Date")
+			// Each answer has a request ID of its own, of the same form.
+			if k, u := kh.Get("X-Request-Id"), uh.Get("X-Request-Id"); len(k) != len(u) || k == u {
+				t.Errorf("auth %q: request IDs %q for a tenant, %q for none", auth, k, u)
+			}
+			kh.Del("X-Request-Id")
+			uh.Del("X-Request-Id")
 			if !equalHeaders(kh, uh) {
 				t.Errorf("auth %q: headers %v for a tenant, %v for none", auth, kh, uh)
 			}

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hookd/hookd"
 )
 
 // Metrics are the Prometheus metrics of the HTTP surface, on a registry of
@@ -18,6 +20,7 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	inbound  *prometheus.CounterVec
 }
 
 // NewMetrics returns the HTTP metrics on a new registry that also holds the
@@ -34,8 +37,13 @@ func NewMetrics() *Metrics {
 			Help:    "Time to answer HTTP requests, by method and route pattern.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
+		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hookd_inbound_calls_total",
+			Help: "Inbound webhook calls answered, by kind (servicenow, createticket, provisioning) and outcome: applied (2xx), invalid (400, 413), " +
+				"unauthorized (401, 403), not_found (404), refused (429), error (5xx).",
+		}, []string{"kind", "outcome"}),
 	}
-	m.Registry.MustRegister(m.requests, m.duration,
+	m.Registry.MustRegister(m.requests, m.duration, m.inbound,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -43,6 +51,29 @@ func NewMetrics() *Metrics {
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// inboundCall counts an inbound webhook call of kind answered with status.
+func (m *Metrics) inboundCall(kind hookd.InboundKind, status int) {
+	m.inbound.WithLabelValues(string(kind), inboundOutcome(status)).Inc()
+}
+
+// inboundOutcome names what an inbound call's status says happened.
+func inboundOutcome(status int) string {
+	switch {
+	case status >= 200 && status < 300:
+		return "applied"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "unauthorized"
+	case status == http.StatusNotFound:
+		return "not_found"
+	case status == http.StatusTooManyRequests:
+		return "refused"
+	case status >= 500:
+		return "error"
+	default:
+		return "invalid"
+	}
 }
 
 type routeKey struct{}

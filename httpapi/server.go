@@ -77,7 +77,7 @@ func (s *Server) Handler() http.Handler {
 		mux := http.NewServeMux()
 		s.api = newAPI(mux)
 		s.routes(mux)
-		s.handler = s.Metrics.instrument(retryAfterUnavailable(s.middleware(mux)))
+		s.handler = s.withRequestID(s.Metrics.instrument(retryAfterUnavailable(s.middleware(mux))))
 	})
 	return s.handler
 }

@@ -13,7 +13,7 @@ import (
 
 var _ hookd.EventStore = (*Store)(nil)
 
-const eventColumns = "id, tenant_id, type, data, timestamp, idempotency_key, created_at"
+const eventColumns = "id, tenant_id, type, data, timestamp, idempotency_key, created_at, request_id, traceparent"
 
 // events are the tenants' events; lists add the tenant's condition.
 var events = &table[*hookd.Event]{
@@ -32,14 +32,16 @@ func scanEvent(sc scanner, extra ...any) (*hookd.Event, error) {
 		e                  hookd.Event
 		data               string
 		timestamp, created timeValue
+		requestID, trace   sql.NullString
 	)
-	dest := []any{&e.ID, &e.TenantID, &e.Type, &data, &timestamp, &e.IdempotencyKey, &created}
+	dest := []any{&e.ID, &e.TenantID, &e.Type, &data, &timestamp, &e.IdempotencyKey, &created, &requestID, &trace}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	e.Data = json.RawMessage(data)
 	e.Timestamp = timestamp.Time
 	e.CreatedAt = created.Time
+	e.RequestID, e.TraceParent = requestID.String, trace.String
 	return &e, nil
 }
 
@@ -72,7 +74,7 @@ func (s *Store) SubscribedEndpoints(ctx context.Context, tenantID, eventType str
 }
 
 var (
-	insertEventQuery = "INSERT INTO events (" + eventColumns + ", fanout_after, fanout_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	insertEventQuery = "INSERT INTO events (" + eventColumns + ", fanout_after, fanout_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 // PublishEvent stores e and its deliveries in one transaction (with the
@@ -142,7 +144,8 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, op string, e *hookd
 		fanOutAfter, fanOutUntil = e.FanOutAfter, s.d.time(e.CreatedAt.Add(hookd.FanOutLease))
 	}
 	if _, err := insert.ExecContext(ctx, e.ID, e.TenantID, e.Type, string(e.Data), s.d.time(e.Timestamp),
-		e.IdempotencyKey, s.d.time(e.CreatedAt), fanOutAfter, fanOutUntil); err != nil {
+		e.IdempotencyKey, s.d.time(e.CreatedAt), nullString(e.RequestID), nullString(e.TraceParent),
+		fanOutAfter, fanOutUntil); err != nil {
 		return interpretError(err, op, "event")
 	}
 	return interpretError(s.insertDeliveries(ctx, tx, deliveries, false), op, "delivery")

@@ -33,6 +33,7 @@ type ServeCmd struct {
 	AllowPrivate  bool               `name:"allow-private-destinations" env:"HOOKD_ALLOW_PRIVATE_DESTINATIONS" help:"Let deliveries reach loopback, private and link-local addresses (tests, on-premises receivers)."`
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts, and inbound calls, are kept."`
 	InboundLimitFlags
+	ObserveFlags
 	Concurrency       int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc      int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
 	HashConc          int           `name:"password-hash-concurrency" env:"HOOKD_PASSWORD_HASH_CONCURRENCY" default:"0" help:"Most argon2id password checks (console sign-ins, HTTP Basic) running at once, each taking 64 MiB; others wait up to 1 s, then get 503 (0: half the CPUs, at least 1)."`
@@ -86,6 +87,12 @@ func (c *ServeCmd) Run(env *Env) error {
 	web.PublicURL = c.PublicURL
 	web.Backend = store.Backend()
 	api.Console = web
+	obs, flushTraces, err := c.observe(env, api, store, log)
+	if err != nil {
+		return err
+	}
+	defer flushTraces()
+	a.Observer = obs
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -135,10 +142,11 @@ func (c *ServeCmd) Run(env *Env) error {
 		EndpointConcurrency:  c.EndpointConc,
 		Lease:                c.DeliveryLease,
 		ReleaseLeasesOnStart: store.Backend() == sqlstore.BackendSQLite,
+		Observer:             obs,
 	}
 	a.DeliveriesStored = dispatcher.Wake
 	a.Workers = dispatcher
-	pruner := &dispatch.Pruner{Store: store, Inbound: store, Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
+	pruner := &dispatch.Pruner{Store: obs.Metrics.PruneHistory(store), Inbound: obs.Metrics.PruneInbound(store), Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
 
 	ctx, cancel := context.WithCancel(env.Ctx)
 	defer cancel()
