@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,7 +15,7 @@ const (
 	DefaultConcurrency         = 256
 	DefaultEndpointConcurrency = 16
 	DefaultClaimBatch          = 256
-	DefaultLease               = time.Minute
+	DefaultLease               = 15 * time.Second
 	DefaultPollInterval        = time.Second
 	DefaultPingInterval        = time.Second
 	// recordBatch is the most results stored in one transaction.
@@ -25,6 +26,15 @@ const (
 	// Sending does not wait for it.
 	recordLinger = 10 * time.Millisecond
 )
+
+// DefaultLeaseSweepPeriod is how often, across all instances, the
+// deliveries whose lease expired are made due again (SweepLeases). With
+// DefaultLease the work of an instance that died resumes within 20 s: its
+// leases run out at most 15 s after its death (they were renewed at most
+// then), and the next sweep comes within two periods (package schedule
+// looks for a due run every period, and one that is a moment early waits
+// for the next look).
+const DefaultLeaseSweepPeriod = 2 * time.Second
 
 // Store is what a Dispatcher needs of the store: the delivery queue, and
 // the cursor of a ping endpoint's payloads, which its notice announces.
@@ -74,8 +84,8 @@ type Dispatcher struct {
 	ClaimBatch int
 	// Lease is how long a claim lasts unless renewed: the dispatcher renews
 	// the claims it holds every Lease/3, so a delivery still running after
-	// its lease belongs to a process that died, and is claimed again.
-	// Default 1 minute.
+	// its lease belongs to a process that died, and is made due again by
+	// the next SweepLeases. Default 15 s.
 	Lease time.Duration
 	// PollInterval is the longest the dispatcher sleeps without looking for
 	// due deliveries: new deliveries of this process wake it at once (see
@@ -235,15 +245,14 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.running, d.runCtx = true, ctx
 	d.mu.Unlock()
 
-	nextSweep := time.Time{}
+	nextRenewal := time.Time{}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for ctx.Err() == nil {
 		now := d.Clock.Now()
-		if !now.Before(nextSweep) {
+		if !now.Before(nextRenewal) {
 			d.extendLeases(ctx, now)
-			d.releaseExpiredLeases(ctx, now)
-			nextSweep = now.Add(d.Lease / 3)
+			nextRenewal = now.Add(d.Lease / 3)
 		}
 		claimed, err := d.claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
@@ -354,19 +363,26 @@ func (d *Dispatcher) extendLeases(ctx context.Context, now time.Time) {
 	}
 }
 
-// releaseExpiredLeases returns to pending the deliveries whose claim
-// expired, logging what it does.
-func (d *Dispatcher) releaseExpiredLeases(ctx context.Context, now time.Time) {
+// SweepLeases returns to pending the deliveries whose lease expired —
+// claimed by any dispatcher sharing the store, one that died or lost its
+// way — logs how many, and wakes this dispatcher to claim them. The
+// dispatcher does not sweep by itself: serve runs SweepLeases as the
+// scheduled job "sweep-leases", once per DefaultLeaseSweepPeriod across
+// every instance (package schedule), so the sweep is one query per period
+// whatever the number of instances, and a dead instance's turn falls to
+// another.
+func (d *Dispatcher) SweepLeases(ctx context.Context) (int, error) {
+	d.init()
+	now := d.Clock.Now()
 	n, err := d.Store.ReleaseExpiredLeases(ctx, now, now)
-	switch {
-	case err != nil && ctx.Err() == nil:
-		d.Log.Error("release expired leases", "err", err)
-	case n > 0:
-		d.Log.Warn("deliveries whose lease expired are due again", "deliveries", n)
-		d.mu.Lock()
-		d.discover = true
-		d.mu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("release expired leases: %w", err)
 	}
+	if n > 0 {
+		d.Log.Warn("deliveries whose lease expired are due again", "deliveries", n)
+		d.Wake()
+	}
+	return n, nil
 }
 
 // untilNextDue returns how long to sleep: until the next pending delivery

@@ -25,9 +25,11 @@
 //     endpoints' sealed keys and headers (Keys);
 //   - queue each job on its endpoint; start senders up to the endpoint's
 //     limit;
-//   - every Lease/3, renew the leases of everything held (ExtendLeases) and
-//     return expired leases of dead workers to pending
-//     (ReleaseExpiredLeases).
+//   - every Lease/3, renew the leases of everything held (ExtendLeases).
+//
+// Expired leases of dead workers are returned to pending by SweepLeases
+// (ReleaseExpiredLeases), which serve runs as a scheduled job once per
+// period across all instances, not by each Run loop.
 //
 // A publisher in the same process can skip the store round trip: Reserve,
 // then Take, hands its new deliveries to the workers already claimed.

@@ -17,8 +17,16 @@ import (
 // per period across every instance sharing the database (package
 // schedule), so N instances prune, sweep and run the lifecycle once
 // between them, and a dead instance's turn falls to another.
-func backgroundJobs(a *app.App, pruner *dispatch.Pruner, log *slog.Logger) []schedule.Job {
+func backgroundJobs(a *app.App, pruner *dispatch.Pruner, dispatcher *dispatch.Dispatcher, log *slog.Logger) []schedule.Job {
 	return []schedule.Job{
+		// Deliveries claimed by an instance that died (its lease ran out,
+		// not renewed) are made due again, and claimed by this instance's
+		// workers at once: with the default lease (15 s), a dead
+		// instance's work resumes within 20 s.
+		{Name: "sweep-leases", Period: dispatch.DefaultLeaseSweepPeriod, Run: func(ctx context.Context) error {
+			_, err := dispatcher.SweepLeases(ctx)
+			return wrap("sweep expired delivery leases", err)
+		}},
 		{Name: "prune-history", Period: dispatch.DefaultPruneInterval, Run: func(ctx context.Context) error {
 			events, err := pruner.PruneOnce(ctx)
 			if events > 0 {

@@ -23,6 +23,7 @@ import (
 // ServeCmd runs hookd.
 type ServeCmd struct {
 	StoreFlags
+	RoleFlags
 	Addr          string             `name:"addr" env:"HOOKD_ADDR" default:"127.0.0.1:8080" help:"Address to listen on."`
 	PublicURL     string             `name:"public-url" env:"HOOKD_PUBLIC_URL" help:"Base of the URLs hookd shows (console links, inbound webhook URLs); defaults to http://<addr>."`
 	APIRateLimit  int                `name:"api-rate-limit" env:"HOOKD_API_RATE_LIMIT" default:"5" help:"Requests per second per credential before 429 (0: no limit)."`
@@ -42,7 +43,7 @@ type ServeCmd struct {
 	MinFreeDisk       uint64        `name:"min-free-disk-mib" env:"HOOKD_MIN_FREE_DISK_MIB" default:"64" help:"Free space (MiB) the SQLite data directory needs for /readyz to answer 200."`
 	PullInactiveAfter time.Duration `name:"pull-inactive-after" env:"HOOKD_PULL_INACTIVE_AFTER" default:"168h" help:"How long a ping or pull endpoint whose payloads are not listed stays active; then its notifications stop (inactive)."`
 	PullDeleteAfter   time.Duration `name:"pull-delete-after" env:"HOOKD_PULL_DELETE_AFTER" default:"168h" help:"How long a ping or pull endpoint stays inactive before it is deleted with its payloads (logged, and in GET /api/v1/admin/audit)."`
-	DeliveryLease     time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"1m" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it (PostgreSQL; SQLite resumes them at start)."`
+	DeliveryLease     time.Duration `name:"delivery-lease" env:"HOOKD_DELIVERY_LEASE" default:"15s" help:"How long a claim on a delivery lasts unless renewed (every third of it); deliveries claimed by a process that died are sent again after it, plus at most two lease sweeps (every 2 s): within 20 s by default (PostgreSQL; SQLite resumes them at start)."`
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
@@ -51,6 +52,9 @@ func (c *ServeCmd) Run(env *Env) error {
 		if !p.Valid() {
 			return fmt.Errorf("--plan-rate-limit: unknown plan %q (want one of %v)", p, hookd.Plans)
 		}
+	}
+	if err := c.checkRole(); err != nil {
+		return err
 	}
 	log := c.logger(env.Stderr)
 	if c.DatabaseURL == "" {
@@ -116,7 +120,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	base = strings.TrimRight(base, "/")
 	a.PublicURL = base
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           c.roleHandler(api),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -126,8 +130,11 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 
 	fmt.Fprintf(env.Stdout, "hookd %s is running (%s database)\n", hookd.Version, store.Backend())
-	fmt.Fprintf(env.Stdout, "  console:  %s/\n", base)
-	fmt.Fprintf(env.Stdout, "  API docs: %s/docs\n", base)
+	if c.servesAPI() {
+		fmt.Fprintf(env.Stdout, "  console:  %s/\n", base)
+		fmt.Fprintf(env.Stdout, "  API docs: %s/docs\n", base)
+	}
+	c.printRole(env.Stdout)
 	if opToken != "" {
 		fmt.Fprintf(env.Stdout, "  operator token (shown once, keep it safe): %s\n", opToken)
 	}
@@ -144,23 +151,16 @@ func (c *ServeCmd) Run(env *Env) error {
 		ReleaseLeasesOnStart: store.Backend() == sqlstore.BackendSQLite,
 		Observer:             obs,
 	}
-	a.DeliveriesStored = dispatcher.Wake
-	a.Workers = dispatcher
+	wakes := c.wireDeliveries(a, store, dispatcher)
+	defer wakes.Close()
 	pruner := &dispatch.Pruner{Store: obs.Metrics.PruneHistory(store), Inbound: obs.Metrics.PruneInbound(store), Clock: hookd.SystemClock{}, Log: log, Retention: c.Retention}
 
 	ctx, cancel := context.WithCancel(env.Ctx)
 	defer cancel()
 	var workers sync.WaitGroup
 	scheduler := &schedule.Scheduler{Store: store, Clock: hookd.SystemClock{}, Log: log, Holder: instanceName(),
-		Jobs: backgroundJobs(a, pruner, log)}
-	workers.Go(func() { scheduler.Run(ctx) })
-	// Payloads other instances store wake this one's waiting pulls.
-	workers.Go(func() { _ = store.ListenPayloads(ctx, a.PayloadsStored) })
-	workers.Go(func() {
-		if err := dispatcher.Run(ctx); err != nil {
-			log.Error("delivery workers stopped", "err", err)
-		}
-	})
+		Jobs: backgroundJobs(a, pruner, dispatcher, log)}
+	c.runBackground(ctx, &workers, a, store, wakes, dispatcher, scheduler, log)
 	workersDone := make(chan struct{})
 	go func() {
 		workers.Wait()
