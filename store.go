@@ -46,6 +46,7 @@ type Store interface {
 	QuotaStore
 	ConsoleSessionStore
 	PullStore
+	ReplayStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
