@@ -80,9 +80,9 @@ type Replay struct {
 	// delivery handled: the replay goes on after it, in that order.
 	AfterCreatedAt time.Time
 	AfterID        string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	FinishedAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	FinishedAt     *time.Time
 }
 
 // ReplayStore keeps bulk replays and runs their batches.
