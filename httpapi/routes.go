@@ -93,6 +93,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	registerResendDelivery(api, s.App)
 	registerRecoverEndpoint(api, s.App)
 	registerTestEndpoint(api, s.App)
+	registerStartReplay(api, s.App)
+	registerListReplays(api, s.App)
+	registerGetReplay(api, s.App)
+	registerCancelReplay(api, s.App)
 
 	// Directory.
 	registerCreateOrganization(api, s.App)
@@ -225,7 +229,7 @@ var operationScopes = map[string]hookd.Scope{
 	"get-helpdesk-webhooks":          hookd.ScopeRead,
 	"list-provisioning-destinations": hookd.ScopeRead, "get-provisioning-destination": hookd.ScopeRead,
 	"list-inbound-calls": hookd.ScopeRead, "get-inbound-call": hookd.ScopeRead,
-	"test-filter": hookd.ScopeRead,
+	"test-filter": hookd.ScopeRead, "list-replays": hookd.ScopeRead, "get-replay": hookd.ScopeRead,
 
 	"update-settings":   hookd.ScopeWebhooks,
 	"create-event-type": hookd.ScopeWebhooks, "update-event-type": hookd.ScopeWebhooks,
@@ -233,6 +237,7 @@ var operationScopes = map[string]hookd.Scope{
 	"enable-endpoint": hookd.ScopeWebhooks, "disable-endpoint": hookd.ScopeWebhooks,
 	"recover-endpoint": hookd.ScopeWebhooks, "test-endpoint": hookd.ScopeWebhooks,
 	"publish-event": hookd.ScopeWebhooks, "resend-delivery": hookd.ScopeWebhooks,
+	"start-replay": hookd.ScopeWebhooks, "cancel-replay": hookd.ScopeWebhooks,
 
 	"create-organization": hookd.ScopeDirectory, "update-organization": hookd.ScopeDirectory,
 	"create-user": hookd.ScopeDirectory, "update-user": hookd.ScopeDirectory,

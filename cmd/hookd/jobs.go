@@ -51,6 +51,14 @@ func backgroundJobs(a *app.App, pruner *dispatch.Pruner, dispatcher *dispatch.Di
 		}},
 		// Ping and pull endpoints nobody pulls from turn inactive, and
 		// those inactive too long are deleted.
+		// Bulk replays resend their deliveries in batches.
+		{Name: "run-replays", Period: 2 * time.Second, Run: func(ctx context.Context) error {
+			n, err := a.RunReplays(ctx)
+			if n > 0 {
+				log.Info("bulk replays resent deliveries", "deliveries", n)
+			}
+			return wrap("run bulk replays", err)
+		}},
 		{Name: "pull-lifecycle", Period: time.Minute, Run: func(ctx context.Context) error {
 			_, err := a.RunPullLifecycle(ctx)
 			return wrap("run the pull endpoints' inactivity lifecycle", err)
