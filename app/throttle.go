@@ -46,6 +46,17 @@ func (a *App) ShareLimits(store hookd.LimitStore) {
 	a.basicFailures.share("basic", store, a.Log)
 }
 
+// PruneLimits deletes the shared limits' rows whose windows and penalties
+// have ended (see ShareLimits), keeping their tables as small as the keys
+// active within a window; without shared limits it does nothing. Run it
+// about once a minute.
+func (a *App) PruneLimits(ctx context.Context) (int64, error) {
+	if a.logins.shared == nil {
+		return 0, nil
+	}
+	return a.logins.shared.PruneLimits(ctx, a.now())
+}
+
 // share makes th keep its counts in store, under name.
 func (th *throttle) share(name string, store hookd.LimitStore, log *slog.Logger) {
 	th.name, th.shared, th.log = name, store, log

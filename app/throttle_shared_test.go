@@ -85,6 +85,20 @@ func TestSignInThrottleAcrossInstances(t *testing.T) {
 		_, _, err = x.SignInOperator(ctx, "hkd_op_whatever", "192.0.2.1", "")
 		wantCode(t, "operator from a locked address", err, hookd.ERATELIMITED)
 	}
+
+	// Pruning forgets only the windows that have ended (the first
+	// address's): the locked address stays locked.
+	if n, err := a.PruneLimits(ctx); err != nil || n != 1 {
+		t.Fatalf("prune: %d, %v; want the one ended window", n, err)
+	}
+	_, _, err := b.SignInOperator(ctx, "hkd_op_whatever", "192.0.2.1", "")
+	wantCode(t, "operator from a locked address after a prune", err, hookd.ERATELIMITED)
+	clock.Advance(a.LoginLockout)
+	if n, err := b.PruneLimits(ctx); err != nil || n == 0 {
+		t.Fatalf("prune after the windows: %d, %v; want some", n, err)
+	}
+	_, _, err = a.SignInOperator(ctx, "hkd_op_whatever", "192.0.2.1", "")
+	wantCode(t, "operator after the window", err, hookd.EUNAUTHORIZED)
 }
 
 // TestSignInThrottleAtomicAcrossInstances: parallel wrong passwords for

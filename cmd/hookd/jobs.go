@@ -47,6 +47,7 @@ func backgroundJobs(a *app.App, pruner *dispatch.Pruner, log *slog.Logger) []sch
 			_, err := a.RunPullLifecycle(ctx)
 			return wrap("run the pull endpoints' inactivity lifecycle", err)
 		}},
+		pruneLimitsJob(a),
 	}
 }
 
