@@ -89,7 +89,7 @@ type App struct {
 	// LoginAddressLimit is how many failed sign-ins (console users and
 	// operator together) one IP address may have within LoginLockout.
 	// Defaults to DefaultLoginAddressLimit (50). The counts are kept in
-	// memory by each process.
+	// memory by each process, or shared by every instance (ShareLimits).
 	LoginAddressLimit int
 
 	inboundSources, inboundSlugs failureBudget // failed inbound calls per address and per slug
@@ -113,7 +113,7 @@ type App struct {
 	// BasicAddressLimit is how many failed HTTP Basic attempts one address
 	// (IPv6: one /64) may have within BasicLockout. Defaults to
 	// DefaultBasicAddressLimit (30). The counts are kept in memory by each
-	// process.
+	// process, or shared by every instance (ShareLimits).
 	BasicAddressLimit int
 
 	dummyOnce sync.Once

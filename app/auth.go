@@ -246,7 +246,7 @@ func (a *App) authenticateBasic(ctx context.Context, req AuthRequest, credential
 
 	accountKey := "account:" + scope + ":" + email
 	addrKey := addressKey(req.SourceIP)
-	if wait := a.basicFailures.reserve(a.Clock.Now(), a.BasicLockout,
+	if wait := a.basicFailures.reserve(ctx, a.Clock.Now(), a.BasicLockout,
 		throttleKey{accountKey, a.BasicAccountLimit}, throttleKey{addrKey, a.BasicAddressLimit}); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		return nil, retryLater(hookd.Errorf(hookd.ERATELIMITED,
@@ -258,15 +258,15 @@ func (a *App) authenticateBasic(ctx context.Context, req AuthRequest, credential
 	}
 	matched, err := a.verifyPasswords(ctx, password, hashes, checks)
 	if err != nil {
-		a.basicFailures.release(accountKey)
-		a.basicFailures.release(addrKey)
+		a.basicFailures.release(ctx, accountKey)
+		a.basicFailures.release(ctx, addrKey)
 		return nil, err
 	}
 	if len(matched) == 0 {
 		return nil, errUnauthorized()
 	}
-	a.basicFailures.reset(accountKey)
-	a.basicFailures.release(addrKey)
+	a.basicFailures.reset(ctx, accountKey)
+	a.basicFailures.release(ctx, addrKey)
 	sa := accounts[matched[0]]
 	a.rememberPassword(sa, password)
 	return a.servicePrincipal(ctx, sa)
@@ -322,7 +322,7 @@ func (a *App) rememberPassword(sa *hookd.ServiceAccount, password string) {
 // ERATELIMITED (with RetryAfter) when the address has failed too often.
 func (a *App) AuthenticateOAuthClient(ctx context.Context, clientID, clientSecret, sourceIP string) (*hookd.OAuthClient, error) {
 	key := "oauth-" + addressKey(sourceIP)
-	if wait := a.basicFailures.reserve(a.Clock.Now(), a.BasicLockout, throttleKey{key, a.BasicAddressLimit}); wait > 0 {
+	if wait := a.basicFailures.reserve(ctx, a.Clock.Now(), a.BasicLockout, throttleKey{key, a.BasicAddressLimit}); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		return nil, retryLater(hookd.Errorf(hookd.ERATELIMITED,
 			"Too many failed client authentications from this address; try again in %d second%s.", secs, plural(secs)), wait)
@@ -331,13 +331,13 @@ func (a *App) AuthenticateOAuthClient(ctx context.Context, clientID, clientSecre
 	if hookd.ErrorCode(err) == hookd.ENOTFOUND {
 		return nil, hookd.Errorf(hookd.EUNAUTHORIZED, "Client authentication failed.")
 	} else if err != nil {
-		a.basicFailures.release(key)
+		a.basicFailures.release(ctx, key)
 		return nil, err
 	}
 	if !secret.Equal(c.SecretHash, secret.HashToken(clientSecret)) {
 		return nil, hookd.Errorf(hookd.EUNAUTHORIZED, "Client authentication failed.")
 	}
-	a.basicFailures.release(key)
+	a.basicFailures.release(ctx, key)
 	return c, nil
 }
 

@@ -75,13 +75,13 @@ func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, str
 	accountKey, addrKey := "account:"+email, addressKey(in.IPAddress)
 	// The failure is counted before the password is checked, and given back
 	// on success, so that parallel attempts cannot all pass the limit.
-	if err := a.reserveSignIn(throttleKey{accountKey, a.LoginAccountLimit}, throttleKey{addrKey, a.LoginAddressLimit}); err != nil {
+	if err := a.reserveSignIn(ctx, throttleKey{accountKey, a.LoginAccountLimit}, throttleKey{addrKey, a.LoginAddressLimit}); err != nil {
 		return nil, "", err
 	}
 	wrong := hookd.Errorf(hookd.EUNAUTHORIZED, "The email or password is wrong.")
 	giveBack := func() {
-		a.logins.release(accountKey)
-		a.logins.release(addrKey)
+		a.logins.release(ctx, accountKey)
+		a.logins.release(ctx, addrKey)
 	}
 	if email == "" || in.Password == "" || len(in.Password) > MaxPasswordBytes || hookd.HasControl(email) {
 		if _, err := a.verifyPasswords(ctx, in.Password, nil, 1); err != nil {
@@ -129,8 +129,8 @@ func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, str
 		return nil, "", hookd.Invalid("This email signs in to several tenants: say which one.",
 			hookd.FieldError{Location: "form.tenant", Message: "give the slug of the tenant to sign in to"})
 	}
-	a.logins.reset(accountKey)
-	a.logins.release(addrKey)
+	a.logins.reset(ctx, accountKey)
+	a.logins.release(ctx, addrKey)
 	u := users[matched[0]]
 	t, err := a.Store.Tenant(ctx, u.TenantID)
 	if err != nil {
@@ -150,17 +150,17 @@ func (a *App) SignIn(ctx context.Context, in SignInInput) (*ConsoleIdentity, str
 func (a *App) SignInOperator(ctx context.Context, token, ipAddress, userAgent string) (*ConsoleIdentity, string, error) {
 	ipAddress, userAgent = clientText(ipAddress, 100), clientText(userAgent, 500)
 	addrKey := addressKey(ipAddress)
-	if err := a.reserveSignIn(throttleKey{addrKey, a.LoginAddressLimit}); err != nil {
+	if err := a.reserveSignIn(ctx, throttleKey{addrKey, a.LoginAddressLimit}); err != nil {
 		return nil, "", err
 	}
 	if _, err := a.AuthenticateOperator(ctx, strings.TrimSpace(token)); err != nil {
 		if hookd.ErrorCode(err) == hookd.EUNAUTHORIZED {
 			return nil, "", hookd.Errorf(hookd.EUNAUTHORIZED, "The operator token is wrong.")
 		}
-		a.logins.release(addrKey)
+		a.logins.release(ctx, addrKey)
 		return nil, "", err
 	}
-	a.logins.release(addrKey)
+	a.logins.release(ctx, addrKey)
 	cs, sessionToken, err := a.newSession(ctx, "", "", ipAddress, userAgent)
 	if err != nil {
 		return nil, "", err
@@ -171,8 +171,8 @@ func (a *App) SignInOperator(ctx context.Context, token, ipAddress, userAgent st
 // reserveSignIn counts a failed sign-in against each key, or returns
 // ERATELIMITED (with RetryAfter) if one has reached its limit within
 // LoginLockout.
-func (a *App) reserveSignIn(keys ...throttleKey) error {
-	wait := a.logins.reserve(a.Clock.Now(), a.LoginLockout, keys...)
+func (a *App) reserveSignIn(ctx context.Context, keys ...throttleKey) error {
+	wait := a.logins.reserve(ctx, a.Clock.Now(), a.LoginLockout, keys...)
 	if wait > 0 {
 		minutes := int((wait + time.Minute - 1) / time.Minute)
 		return retryLater(hookd.Errorf(hookd.ERATELIMITED, "Too many failed sign-ins. Try again in %d minute%s.", minutes, plural(minutes)), wait)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 		if i%1000 == 0 {
 			name += huge
 		}
-		th.reserve(now, time.Hour, throttleKey{name, 5})
+		th.reserve(context.Background(), now, time.Hour, throttleKey{name, 5})
 	}
 	if n := len(th.entries); n > maxThrottleEntries {
 		t.Fatalf("%d entries, want at most %d", n, maxThrottleEntries)
@@ -33,9 +34,9 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 	// Ended windows are swept before anything live is dropped.
 	later := now.Add(2 * time.Hour)
 	for range 5 {
-		th.reserve(later, time.Hour, throttleKey{"address:192.0.2.1", 5})
+		th.reserve(context.Background(), later, time.Hour, throttleKey{"address:192.0.2.1", 5})
 	}
-	if wait := th.reserve(later, time.Hour, throttleKey{"address:192.0.2.1", 5}); wait != time.Hour {
+	if wait := th.reserve(context.Background(), later, time.Hour, throttleKey{"address:192.0.2.1", 5}); wait != time.Hour {
 		t.Errorf("sixth failure: wait %v, want the rest of the window (1h)", wait)
 	}
 	if n := len(th.entries); n != 1 {

@@ -63,7 +63,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				writeProblem(w, r, authProblem(s.logOf(r), err))
 				return
 			}
-			if ok, wait := s.Limiter.Allow(string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan); !ok {
+			if ok, wait := s.Limiter.Allow(r.Context(), string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan); !ok {
 				writeRateLimited(w, r, wait)
 				return
 			}

@@ -72,6 +72,9 @@ func newEnv(t *testing.T, s *sqlstore.Store) *env {
 		t.Fatalf("EnsureOperatorToken: %v", err)
 	}
 	lim := &httpapi.RateLimiter{Clock: clock, Default: 5}
+	if s.SharesLimits() {
+		lim.Shared = s // on PostgreSQL every rate-limit test runs on the shared windows
+	}
 	srv := httpapi.New(a, lim, nil)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -62,7 +62,7 @@ func (s *Server) handleInbound(kind hookd.InboundKind, op hookd.ProvisioningOper
 			Method: r.Method, Path: r.URL.Path, SourceIP: clientIP(r), Header: r.Header.Clone(), Body: body,
 			BodyTooLarge: tooLarge,
 			Allow: func(p *hookd.Principal) error {
-				ok, d := s.Limiter.Allow(string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan)
+				ok, d := s.Limiter.Allow(r.Context(), string(p.Kind)+":"+p.CredentialID, p.Tenant.Plan)
 				if ok {
 					return nil
 				}

@@ -164,7 +164,7 @@ func registerOAuthToken(api huma.API, a *app.App, limiter *RateLimiter) {
 		// per source address instead.
 		_, err = a.AuthenticateOAuthClient(ctx, id, sec, sourceIP(ctx))
 		if err == nil && limiter != nil {
-			if ok, wait := limiter.Allow("oauth_client:"+id, ""); !ok {
+			if ok, wait := limiter.Allow(ctx, "oauth_client:"+id, ""); !ok {
 				return nil, oauthRateLimited("Too many requests for this client.", wait)
 			}
 		}

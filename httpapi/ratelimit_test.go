@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -157,18 +158,18 @@ func TestRateLimiter(t *testing.T) {
 	clock := hookd.NewManualClock(start)
 	l := &httpapi.RateLimiter{Clock: clock, Default: 2, PerPlan: map[hookd.Plan]int{hookd.PlanFree: 0}, Penalty: 10 * time.Second}
 	allow := func(cred string, plan hookd.Plan) bool {
-		ok, _ := l.Allow(cred, plan)
+		ok, _ := l.Allow(context.Background(), cred, plan)
 		return ok
 	}
 	if !allow("a", hookd.PlanEnterprise) || !allow("a", hookd.PlanEnterprise) {
 		t.Fatal("first two calls refused")
 	}
-	ok, wait := l.Allow("a", hookd.PlanEnterprise)
+	ok, wait := l.Allow(context.Background(), "a", hookd.PlanEnterprise)
 	if ok || wait != 10*time.Second {
 		t.Fatalf("third call: %v %v, want refused for 10s", ok, wait)
 	}
 	clock.Advance(4 * time.Second)
-	if ok, wait := l.Allow("a", hookd.PlanEnterprise); ok || wait != 6*time.Second {
+	if ok, wait := l.Allow(context.Background(), "a", hookd.PlanEnterprise); ok || wait != 6*time.Second {
 		t.Fatalf("during the penalty: %v %v, want refused for 6s", ok, wait)
 	}
 	if !allow("b", hookd.PlanEnterprise) {
@@ -186,7 +187,7 @@ func TestRateLimiter(t *testing.T) {
 	}
 
 	var nilLimiter *httpapi.RateLimiter
-	if ok, _ := nilLimiter.Allow("a", hookd.PlanFree); !ok {
+	if ok, _ := nilLimiter.Allow(context.Background(), "a", hookd.PlanFree); !ok {
 		t.Fatal("a nil limiter refused")
 	}
 }

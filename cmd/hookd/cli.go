@@ -34,6 +34,8 @@ type CLI struct {
 	Bench   BenchCmd   `cmd:"" help:"Measure delivery throughput and latency on this machine (a scratch database; see docs/performance.md)."`
 	Admin   AdminCmd   `cmd:"" help:"Operator maintenance on the database directly, such as a new operator token."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
+
+	Healthcheck HealthcheckCmd `cmd:"" help:"Exit 0 if a running hookd answers /healthz with 200 (for container health checks)."`
 }
 
 // StoreFlags select and open the database.

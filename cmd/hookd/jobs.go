@@ -63,6 +63,7 @@ func backgroundJobs(a *app.App, pruner *dispatch.Pruner, dispatcher *dispatch.Di
 			_, err := a.RunPullLifecycle(ctx)
 			return wrap("run the pull endpoints' inactivity lifecycle", err)
 		}},
+		pruneLimitsJob(a),
 	}
 }
 

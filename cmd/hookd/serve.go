@@ -86,6 +86,10 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 
 	limiter := &httpapi.RateLimiter{Clock: hookd.SystemClock{}, Default: c.APIRateLimit, PerPlan: c.PlanRateLimit}
+	if store.SharesLimits() { // PostgreSQL: the limits hold across instances
+		a.ShareLimits(store)
+		limiter.Shared, limiter.Log = store, log
+	}
 	api := httpapi.New(a, limiter, log)
 	web := console.New(a, log)
 	web.PublicURL = c.PublicURL
