@@ -472,7 +472,7 @@ func (s *Store) recordChunk(ctx context.Context, tx *sql.Tx, results []hookd.Del
 		}
 		exists[id] = true
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return interpretError(err, op, "delivery")
 	}
 
