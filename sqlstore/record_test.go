@@ -3,12 +3,14 @@ package sqlstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // recordWorld is a PostgreSQL store with one endpoint and n deliveries to
@@ -145,9 +147,10 @@ func TestRecordKeepsEndpointRowOff(t *testing.T) {
 	}
 }
 
-// TestRecordRetriesDeadlock makes PostgreSQL break a real deadlock by
-// ending the recorder's transaction (40P01): RecordDeliveries tries again
-// and stores every attempt, none lost from the history.
+// TestRecordRetriesDeadlock checks that the recorder locks its deliveries
+// in ID order, then makes PostgreSQL break a real deadlock by ending the
+// recorder's transaction (40P01): RecordDeliveries tries again and stores
+// every attempt, none lost from the history.
 func TestRecordRetriesDeadlock(t *testing.T) {
 	w := newRecordWorld(t, 2)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -192,6 +195,13 @@ func TestRecordRetriesDeadlock(t *testing.T) {
 			t.Fatal("the recorder did not come to wait for the locked delivery")
 		}
 		time.Sleep(10 * time.Millisecond) // polling another connection's transaction
+	}
+	// It waits for last holding first: rows are locked in ID order.
+	var got string
+	err = w.s.DB().QueryRowContext(ctx, "SELECT id FROM deliveries WHERE id = $1 FOR UPDATE NOWAIT", first).Scan(&got)
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "55P03" {
+		t.Fatalf("while the recorder waits for the later delivery, locking the earlier one gave %v; want it held by the recorder (lock_not_available)", err)
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET updated_at = updated_at WHERE id = $1", first); err != nil {
 		t.Fatalf("the other transaction was ended instead of the recorder's: %v", err)
