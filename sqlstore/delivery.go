@@ -314,7 +314,10 @@ const recordAttempts = 8
 // Endpoints' last_triggered_at is written after the transaction, in
 // statements of one row each, and by one store at most once a second per
 // endpoint (see touchEndpoints): an endpoint's row, which every delivery
-// to it would otherwise update, stays off the delivery path.
+// to it would otherwise update, stays off the delivery path. Only an
+// endpoint whose ping result the transaction records, and whose row it
+// writes anyway, gets it written exactly, in the transaction: it paces
+// the endpoint's pings.
 func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
 	results = slices.Clone(results)
 	slices.SortFunc(results, func(a, b hookd.DeliveryResult) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
@@ -396,6 +399,12 @@ func (s *Store) recordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 			get(e.EndpointID).disable = append(get(e.EndpointID).disable, e)
 		}
 	}
+	triggered := map[string]time.Time{}
+	for _, e := range endpoints {
+		if e.TriggeredAt.After(triggered[e.EndpointID]) {
+			triggered[e.EndpointID] = e.TriggeredAt
+		}
+	}
 	for _, r := range results { // in delivery ID order
 		if id, ok := pingEndpoint[r.DeliveryID]; ok {
 			get(id).pings = append(get(id).pings, r)
@@ -407,6 +416,14 @@ func (s *Store) recordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 		// Before disabling: a ping queued now is held with the others.
 		for _, r := range w.pings {
 			if err := s.recordPing(ctx, tx, id, r); err != nil {
+				return interpretError(err, op, "endpoint")
+			}
+		}
+		// A ping endpoint's row is written here anyway: its
+		// last_triggered_at, which paces its pings, is written exactly.
+		if at, ok := triggered[id]; ok && len(w.pings) > 0 {
+			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET last_triggered_at = ?"+
+				" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), s.d.time(at), id, s.d.time(at)); err != nil {
 				return interpretError(err, op, "endpoint")
 			}
 		}
