@@ -4,13 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var _ hookd.DeliveryStore = (*Store)(nil)
@@ -255,9 +259,16 @@ const attemptColumns = "id, tenant_id, delivery_id, endpoint_id, url, request_he
 // 13 arguments per attempt stay far below both databases' limits.
 const recordChunk = 64
 
-// existingDeliveriesQuery selects which of n delivery IDs exist.
-func existingDeliveriesQuery(n int) string {
-	return "SELECT id FROM deliveries WHERE id IN (" + placeholders(n) + ")"
+// lockDeliveriesQuery selects which of n delivery IDs exist; on
+// PostgreSQL it also locks them, in ID order, so that two recorders that
+// share deliveries (one whose lease expired and was claimed again) take
+// their rows in the same order and never deadlock.
+func lockDeliveriesQuery(d *dialect, n int) string {
+	q := "SELECT id FROM deliveries WHERE id IN (" + placeholders(n) + ")"
+	if d.name == BackendPostgres {
+		q += " ORDER BY id FOR NO KEY UPDATE"
+	}
+	return q
 }
 
 // insertAttemptsQuery inserts n attempts.
@@ -278,35 +289,79 @@ func updateDeliveriesQuery(d *dialect, n int) string {
 		" WHERE deliveries.id = v.column1 AND deliveries.state = ?"
 }
 
+// recordAttempts is how many times RecordDeliveries tries its
+// transaction when PostgreSQL ends it to break a deadlock (40P01) or a
+// serialization failure (40001): the results were delivered, and giving
+// up would send them again after their lease and lose the attempt from
+// the history.
+const recordAttempts = 8
+
 // RecordDeliveries stores what workers did, in one transaction: each
 // attempt, each delivery's next state (only while it is still running, so a
-// delivery whose lease expired and was claimed again is not moved back), the
-// endpoints' last_triggered_at, and the endpoints to disable, whose pending
-// deliveries become held. A ping's result (PingTransaction set) raises
-// its endpoint's notified number on success, and gives up the ping slot
-// on success or final failure; after a success, when payloads came after
-// the number announced, the next ping is queued at once (see
-// recordPing). Attempts of deliveries deleted meanwhile (with their
-// endpoint) are dropped. Rows are written many per statement; endpoint
-// rows, like deliveries, in ID order.
+// delivery whose lease expired and was claimed again is not moved back),
+// and the endpoints to disable, whose pending deliveries become held. A
+// ping's result (PingTransaction set) raises its endpoint's notified
+// number on success, and gives up the ping slot on success or final
+// failure; after a success, when payloads came after the number
+// announced, the next ping is queued at once (see recordPing). Attempts of
+// deliveries deleted meanwhile (with their endpoint) are dropped. Rows are
+// written many per statement, and locked in one order: deliveries, then
+// endpoints, each in ID order.
+//
+// The transaction is tried again, up to recordAttempts times, when
+// PostgreSQL ends it to break a deadlock or a serialization failure.
+//
+// Endpoints' last_triggered_at is written after the transaction, in
+// statements of one row each, and by one store at most once a second per
+// endpoint (see touchEndpoints): an endpoint's row, which every delivery
+// to it would otherwise update, stays off the delivery path. Only an
+// endpoint whose ping result the transaction records, and whose row it
+// writes anyway, gets it written exactly, in the transaction: it paces
+// the endpoint's pings.
 func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
-	const op = "record deliveries"
-	// Rows are updated in ID order, so that recorders of several
-	// instances never deadlock.
 	results = slices.Clone(results)
 	slices.SortFunc(results, func(a, b hookd.DeliveryResult) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
-	var sent, unsent []hookd.DeliveryResult
-	for _, r := range results {
-		if r.Attempt == nil {
-			unsent = append(unsent, r)
-		} else {
-			sent = append(sent, r)
+	endpoints = slices.Clone(endpoints)
+	slices.SortStableFunc(endpoints, func(a, b hookd.EndpointResult) int { return strings.Compare(a.EndpointID, b.EndpointID) })
+	for attempt := 1; ; attempt++ {
+		err := s.recordDeliveries(ctx, results, endpoints)
+		if err == nil {
+			break
+		}
+		if !isTransient(err) || attempt == recordAttempts {
+			return err
+		}
+		// Whoever won the deadlock finishes first: wait a little, more
+		// each time, with jitter so that the losers do not meet again.
+		wait := time.Duration(attempt)*10*time.Millisecond + rand.N(10*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("record deliveries: %w (after %v)", ctx.Err(), err)
+		case <-time.After(wait):
 		}
 	}
+	s.touchEndpoints(ctx, endpoints)
+	return nil
+}
+
+// isTransient reports whether err is PostgreSQL ending a transaction to
+// break a deadlock (40P01) or a serialization failure (40001): the same
+// transaction tried again may well succeed.
+func isTransient(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// recordDeliveries is one try of RecordDeliveries' transaction, with
+// results and endpoints in ID order.
+func (s *Store) recordDeliveries(ctx context.Context, results []hookd.DeliveryResult, endpoints []hookd.EndpointResult) error {
+	const op = "record deliveries"
 	var queries []string
-	for chunk := range slices.Chunk(sent, recordChunk) {
-		queries = append(queries, existingDeliveriesQuery(len(chunk)),
-			updateDeliveriesQuery(s.d, len(chunk)), insertAttemptsQuery(len(chunk)))
+	for chunk := range slices.Chunk(results, recordChunk) {
+		queries = append(queries, lockDeliveriesQuery(s.d, len(chunk)))
+		if n := countSent(chunk); n > 0 {
+			queries = append(queries, updateDeliveriesQuery(s.d, n), insertAttemptsQuery(n))
+		}
 	}
 	if err := s.prepareAll(ctx, queries...); err != nil {
 		return interpretError(err, op, "delivery")
@@ -317,17 +372,11 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 	}
 	defer tx.Rollback()
 
-	for chunk := range slices.Chunk(sent, recordChunk) {
-		if err := s.recordAttempts(ctx, tx, chunk); err != nil {
+	// Delivery rows first, chunk by chunk in ID order: each chunk's rows
+	// are locked, then written.
+	for chunk := range slices.Chunk(results, recordChunk) {
+		if err := s.recordChunk(ctx, tx, chunk); err != nil {
 			return err
-		}
-	}
-	for _, r := range unsent {
-		// Not sent: only the state moves.
-		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
-			" updated_at = ? WHERE id = ? AND state = ?"), string(r.State), s.d.time(r.RunAt), s.d.time(r.RunAt),
-			r.DeliveryID, "running"); err != nil {
-			return interpretError(err, op, "delivery")
 		}
 	}
 	// Endpoint rows are updated in ID order too, each once for all its
@@ -346,7 +395,15 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 		return w
 	}
 	for _, e := range endpoints {
-		get(e.EndpointID).results = append(get(e.EndpointID).results, e)
+		if e.DisableReason != "" {
+			get(e.EndpointID).disable = append(get(e.EndpointID).disable, e)
+		}
+	}
+	triggered := map[string]time.Time{}
+	for _, e := range endpoints {
+		if e.TriggeredAt.After(triggered[e.EndpointID]) {
+			triggered[e.EndpointID] = e.TriggeredAt
+		}
 	}
 	for _, r := range results { // in delivery ID order
 		if id, ok := pingEndpoint[r.DeliveryID]; ok {
@@ -356,23 +413,21 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 	ids := slices.Sorted(maps.Keys(work))
 	for _, id := range ids {
 		w := work[id]
-		for _, e := range w.results {
-			at := s.d.time(e.TriggeredAt)
-			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET last_triggered_at = ?"+
-				" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), at, e.EndpointID, at); err != nil {
-				return interpretError(err, op, "endpoint")
-			}
-		}
 		// Before disabling: a ping queued now is held with the others.
 		for _, r := range w.pings {
 			if err := s.recordPing(ctx, tx, id, r); err != nil {
 				return interpretError(err, op, "endpoint")
 			}
 		}
-		for _, e := range w.results {
-			if e.DisableReason == "" {
-				continue
+		// A ping endpoint's row is written here anyway: its
+		// last_triggered_at, which paces its pings, is written exactly.
+		if at, ok := triggered[id]; ok && len(w.pings) > 0 {
+			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET last_triggered_at = ?"+
+				" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)"), s.d.time(at), id, s.d.time(at)); err != nil {
+				return interpretError(err, op, "endpoint")
 			}
+		}
+		for _, e := range w.disable {
 			at := s.d.time(e.TriggeredAt)
 			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?,"+
 				" updated_at = ? WHERE id = ? AND enabled = ?"), false, e.DisableReason, at, at, e.EndpointID, true); err != nil {
@@ -387,23 +442,36 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 	return interpretError(tx.Commit(), op, "delivery")
 }
 
+// countSent returns how many of results have an attempt.
+func countSent(results []hookd.DeliveryResult) int {
+	n := 0
+	for _, r := range results {
+		if r.Attempt != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // endpointWork is what RecordDeliveries does to one endpoint's row.
 type endpointWork struct {
-	id      string
-	results []hookd.EndpointResult
+	id string
+	// disable are the results that disable it.
+	disable []hookd.EndpointResult
 	// pings are the results of its ping deliveries, in delivery ID order.
 	pings []hookd.DeliveryResult
 }
 
-// recordAttempts stores the attempts of results (at most recordChunk, in
-// ID order) and moves their deliveries on, in tx.
-func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, results []hookd.DeliveryResult) error {
+// recordChunk locks the deliveries of results (at most recordChunk, in ID
+// order) that still exist, stores the attempts of those sent, and moves
+// them all on, in tx.
+func (s *Store) recordChunk(ctx context.Context, tx *sql.Tx, results []hookd.DeliveryResult) error {
 	const op = "record deliveries"
 	ids := make([]any, len(results))
 	for i, r := range results {
 		ids[i] = r.DeliveryID
 	}
-	existing, err := s.txStmt(ctx, tx, existingDeliveriesQuery(len(results)))
+	existing, err := s.txStmt(ctx, tx, lockDeliveriesQuery(s.d, len(results)))
 	if err != nil {
 		return interpretError(err, op, "delivery")
 	}
@@ -421,25 +489,33 @@ func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, results []hookd.
 		}
 		exists[id] = true
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return interpretError(err, op, "delivery")
 	}
-	if len(exists) < len(results) {
-		kept := make([]hookd.DeliveryResult, 0, len(exists))
-		for _, r := range results {
-			if exists[r.DeliveryID] {
-				kept = append(kept, r)
-			}
+
+	sent := make([]hookd.DeliveryResult, 0, len(results))
+	for _, r := range results {
+		if !exists[r.DeliveryID] {
+			continue // deleted meanwhile, with its endpoint
 		}
-		results = kept
-		if len(results) == 0 {
-			return nil
+		if r.Attempt != nil {
+			sent = append(sent, r)
+			continue
+		}
+		// Not sent: only the state moves.
+		if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, run_at = ?, lease_until = NULL,"+
+			" updated_at = ? WHERE id = ? AND state = ?"), string(r.State), s.d.time(r.RunAt), s.d.time(r.RunAt),
+			r.DeliveryID, "running"); err != nil {
+			return interpretError(err, op, "delivery")
 		}
 	}
+	if len(sent) == 0 {
+		return nil
+	}
 
-	updateArgs := make([]any, 0, 6*len(results)+1)
-	insertArgs := make([]any, 0, 13*len(results))
-	for _, r := range results {
+	updateArgs := make([]any, 0, 6*len(sent)+1)
+	insertArgs := make([]any, 0, 13*len(sent))
+	for _, r := range sent {
 		a := r.Attempt
 		reqHeaders, err := json.Marshal(headersOrEmpty(a.RequestHeaders))
 		if err != nil {
@@ -455,13 +531,63 @@ func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, results []hookd.
 			a.RequestBody, a.ResponseStatus, string(respHeaders), a.ResponseBody, a.Duration.Microseconds(), a.Error, at)
 	}
 	updateArgs = append(updateArgs, "running")
-	if err := s.txExec(ctx, tx, updateDeliveriesQuery(s.d, len(results)), updateArgs...); err != nil {
+	if err := s.txExec(ctx, tx, updateDeliveriesQuery(s.d, len(sent)), updateArgs...); err != nil {
 		return interpretError(err, op, "delivery")
 	}
-	if err := s.txExec(ctx, tx, insertAttemptsQuery(len(results)), insertArgs...); err != nil {
+	if err := s.txExec(ctx, tx, insertAttemptsQuery(len(sent)), insertArgs...); err != nil {
 		return interpretError(err, op, "attempt")
 	}
 	return nil
+}
+
+// touchEvery is how often one store writes an endpoint's
+// last_triggered_at at most: the value an API reads is at most this much
+// older than the endpoint's last attempt this store recorded.
+const touchEvery = time.Second
+
+// touchLimit is how many endpoints the store remembers having touched;
+// past it the memory starts over (costing one write per endpoint).
+const touchLimit = 10000
+
+// touched remembers, per endpoint, the last_triggered_at a store wrote.
+type touched struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+// touchEndpoints moves the last_triggered_at of endpoints forward to
+// their TriggeredAt, each in a statement of its own outside any
+// transaction (so it holds one row lock at a time, briefly, and never
+// deadlocks), and skips an endpoint whose value this store wrote less than
+// touchEvery before. A write that fails is left for the endpoint's next
+// results: the attempts are stored, and last_triggered_at is a coarse
+// figure.
+func (s *Store) touchEndpoints(ctx context.Context, endpoints []hookd.EndpointResult) {
+	for _, e := range endpoints {
+		if e.TriggeredAt.IsZero() {
+			continue
+		}
+		s.touched.mu.Lock()
+		last, ok := s.touched.at[e.EndpointID]
+		due := !ok || !e.TriggeredAt.Before(last.Add(touchEvery))
+		s.touched.mu.Unlock()
+		if !due {
+			continue
+		}
+		at := s.d.time(e.TriggeredAt)
+		if _, err := s.exec(ctx, "UPDATE endpoints SET last_triggered_at = ?"+
+			" WHERE id = ? AND (last_triggered_at IS NULL OR last_triggered_at < ?)", at, e.EndpointID, at); err != nil {
+			continue
+		}
+		s.touched.mu.Lock()
+		if s.touched.at == nil || len(s.touched.at) >= touchLimit {
+			s.touched.at = map[string]time.Time{}
+		}
+		if e.TriggeredAt.After(s.touched.at[e.EndpointID]) {
+			s.touched.at[e.EndpointID] = e.TriggeredAt
+		}
+		s.touched.mu.Unlock()
+	}
 }
 
 // txExec runs q (with ? placeholders) in tx, as a cached statement if

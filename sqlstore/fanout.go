@@ -74,8 +74,15 @@ func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.De
 }
 
 // insertPlainDeliveries writes ds, none of them for a ping or pull
-// endpoint, in tx, many rows per statement.
+// endpoint, in tx, many rows per statement, in endpoint ID order: each row
+// locks its endpoint's row (FOR KEY SHARE, the foreign key's check), and
+// every writer that locks several endpoint rows locks them in that order.
 func (s *Store) insertPlainDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.Delivery, skipTaken bool) error {
+	byEndpoint := func(a, b *hookd.Delivery) int { return strings.Compare(a.EndpointID, b.EndpointID) }
+	if !slices.IsSortedFunc(ds, byEndpoint) {
+		ds = slices.Clone(ds)
+		slices.SortStableFunc(ds, byEndpoint)
+	}
 	args := make([]any, 0, 11*min(len(ds), insertDeliveriesRows))
 	for chunk := range slices.Chunk(ds, insertDeliveriesRows) {
 		args = args[:0]

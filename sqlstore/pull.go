@@ -516,7 +516,7 @@ func (s *Store) pingEndpoints(ctx context.Context, tx *sql.Tx, results []hookd.D
 			}
 			out[id] = endpointID
 		}
-		if err := rows.Close(); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, err
 		}
 	}

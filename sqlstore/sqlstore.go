@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +68,9 @@ type Store struct {
 	hooks testHooks
 	// notify sends the notifications of payloads on PostgreSQL.
 	notify notifier
+	// touched keeps the endpoints' last_triggered_at off the delivery
+	// path (see touchEndpoints).
+	touched touched
 
 	// MinFreeBytes is the fewest bytes free on the file system of an
 	// SQLite database for Checks to report the disk ready; 0 means
@@ -144,9 +149,33 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 }
 
 // PostgresConnections is the most connections one hookd process opens to
-// PostgreSQL; the server's max_connections (100 by default) must allow it
-// for every instance.
+// PostgreSQL unless its URL says otherwise (pool_max_conns, see
+// OpenPostgres); the server's max_connections (100 by default) must allow
+// it for every instance.
 const PostgresConnections = 20
+
+// postgresPoolSize removes the pool_max_conns query parameter (pgxpool's
+// name for it) from url, which the server would refuse as an unknown
+// setting, and returns the URL left and the pool size it asks for:
+// PostgresConnections without it.
+func postgresPoolSize(raw string) (string, int, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", 0, fmt.Errorf("sqlstore: the database URL does not parse: %w", err)
+	}
+	q := u.Query()
+	v := q.Get("pool_max_conns")
+	if !q.Has("pool_max_conns") {
+		return raw, PostgresConnections, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 4 {
+		return "", 0, fmt.Errorf("sqlstore: the database URL's pool_max_conns must be a number of connections, at least 4; it is %q", v)
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
+}
 
 // openSQLitePool opens a pool of at most conns connections to the SQLite
 // database dsn names, kept open, and checks that it answers.
@@ -167,9 +196,14 @@ func openSQLitePool(ctx context.Context, dsn string, conns int) (*sql.DB, error)
 }
 
 // OpenPostgres opens the PostgreSQL database at url through pgx. A
-// search_path query parameter selects the schema. It does not migrate; call
-// Migrate.
+// search_path query parameter selects the schema; pool_max_conns the most
+// connections the store opens (PostgresConnections by default, at least 4).
+// It does not migrate; call Migrate.
 func OpenPostgres(ctx context.Context, url string) (*Store, error) {
+	url, conns, err := postgresPoolSize(url)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
@@ -177,8 +211,8 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	// Keep the connections open: database/sql keeps two idle by default,
 	// and under concurrent requests every other query paid for a new
 	// connection (a server process) and re-prepared its statements.
-	db.SetMaxOpenConns(PostgresConnections)
-	db.SetMaxIdleConns(PostgresConnections)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
