@@ -29,6 +29,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// History.
 	mux.Handle("GET /history", s.handle(tenantOnly, s.history))
+	mux.Handle("GET /replays", s.handle(tenantOnly, s.replays))
+	mux.Handle("POST /replays", s.handle(tenantOnly, s.startReplay))
+	mux.Handle("POST /replays/{id}/cancel", s.handle(tenantOnly, s.cancelReplay))
 	mux.Handle("GET /history/{id}", s.handle(tenantOnly, s.delivery))
 	mux.Handle("POST /history/{id}/resend", s.handle(tenantOnly, s.resendDelivery))
 
