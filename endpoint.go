@@ -44,6 +44,8 @@ const (
 	MaxEndpointHeaderNameLength  = 100
 	MaxEndpointHeaderValueLength = 1000
 	MaxEndpointEventTypes        = 100
+	// MaxBatchWindow bounds an endpoint's BatchWindow.
+	MaxBatchWindow = 5 * time.Second
 	// SecretRotationOverlap is how long a secret keeps signing beside its
 	// successor after a rotation.
 	SecretRotationOverlap = 24 * time.Hour
@@ -81,7 +83,11 @@ type Endpoint struct {
 	// MaxEventsPerRequest is 1 for one event per request, N > 1 for up to
 	// N pending events in one request.
 	MaxEventsPerRequest int
-	Mode                EndpointMode
+	// BatchWindow, with MaxEventsPerRequest above 1, is how long hookd
+	// may wait after a delivery is ready to fill a request with more
+	// (0: send what is ready at once); at most MaxBatchWindow.
+	BatchWindow time.Duration
+	Mode        EndpointMode
 	// Headers are sent with every delivery; see ValidateEndpointHeader.
 	// Their values are often the receiver's credentials: the store keeps
 	// them in SealedHeaders only (nil when there are none), and Headers is

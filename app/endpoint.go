@@ -44,6 +44,7 @@ type CreateEndpointInput struct {
 	Headers               map[string]string
 	VerificationKeyHeader string // default hookd.DefaultVerificationKeyHeader
 	TimeoutSeconds        *int   // 1 to 60, default 15
+	BatchWindowMS         *int   // 0 to 5000, default 0
 	// Filter is a payload filter (hookd.Filter); empty for none.
 	Filter json.RawMessage
 	// Signing is hmac-sha256 (default: a shared whsec_ secret) or ed25519
@@ -83,6 +84,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	up := UpdateEndpointInput{
 		Name: &in.Name, URL: &in.URL, Description: &in.Description, EventTypes: &types, VerifyTLS: in.VerifyTLS,
 		MaxEventsPerRequest: in.MaxEventsPerRequest, Headers: in.Headers, TimeoutSeconds: in.TimeoutSeconds,
+		BatchWindowMS: in.BatchWindowMS,
 	}
 	if len(in.Filter) > 0 {
 		up.Filter = &in.Filter
@@ -191,6 +193,9 @@ type UpdateEndpointInput struct {
 	Headers               map[string]string
 	VerificationKeyHeader *string
 	TimeoutSeconds        *int
+	// BatchWindowMS is how long, in milliseconds (0 to 5000), hookd may
+	// wait to fill a request of several events (hookd.Endpoint.BatchWindow).
+	BatchWindowMS *int
 	// Filter, when not nil, replaces the payload filter (hookd.Filter):
 	// a JSON object, or empty or null to remove it.
 	Filter *json.RawMessage
@@ -557,6 +562,13 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 			bad("body.max_events_per_request", "must be 1 to %d", hookd.MaxEventsPerRequestLimit)
 		} else {
 			e.MaxEventsPerRequest = n
+		}
+	}
+	if in.BatchWindowMS != nil {
+		if n := *in.BatchWindowMS; n < 0 || n > int(hookd.MaxBatchWindow/time.Millisecond) {
+			bad("body.batch_window_ms", "must be 0 to %d", hookd.MaxBatchWindow/time.Millisecond)
+		} else {
+			e.BatchWindow = time.Duration(n) * time.Millisecond
 		}
 	}
 	if in.TimeoutSeconds != nil {

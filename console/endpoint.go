@@ -41,6 +41,7 @@ type endpointForm struct {
 	Format      string
 	Mode        string
 	MaxEvents   string
+	BatchWindow string
 	Timeout     string
 	KeyHeader   string
 	// Headers are the custom headers, one "Name: value" per line.
@@ -60,13 +61,14 @@ type endpointForm struct {
 // newEndpointForm is the form of a new endpoint, with hookd's defaults.
 func newEndpointForm() endpointForm {
 	return endpointForm{
-		VerifyTLS: true,
-		Format:    string(hookd.FormatJSON),
-		Mode:      string(hookd.ModeFull),
-		MaxEvents: "1",
-		Timeout:   strconv.Itoa(hookd.DefaultEndpointTimeout),
-		KeyHeader: hookd.DefaultVerificationKeyHeader,
-		Signing:   string(hookd.SigningHMACSHA256),
+		VerifyTLS:   true,
+		Format:      string(hookd.FormatJSON),
+		Mode:        string(hookd.ModeFull),
+		MaxEvents:   "1",
+		BatchWindow: "0",
+		Timeout:     strconv.Itoa(hookd.DefaultEndpointTimeout),
+		KeyHeader:   hookd.DefaultVerificationKeyHeader,
+		Signing:     string(hookd.SigningHMACSHA256),
 	}
 }
 
@@ -85,6 +87,7 @@ func endpointFormOf(e *hookd.Endpoint) endpointForm {
 		Format:      string(e.Format),
 		Mode:        string(e.Mode),
 		MaxEvents:   strconv.Itoa(e.MaxEventsPerRequest),
+		BatchWindow: strconv.FormatInt(e.BatchWindow.Milliseconds(), 10),
 		Timeout:     strconv.Itoa(e.TimeoutSeconds),
 		KeyHeader:   e.VerificationKeyHeader,
 		Headers:     headers.String(),
@@ -103,6 +106,7 @@ func readEndpointForm(f url.Values) endpointForm {
 		Format:      f.Get("format"),
 		Mode:        f.Get("mode"),
 		MaxEvents:   f.Get("max_events_per_request"),
+		BatchWindow: f.Get("batch_window_ms"),
 		Timeout:     f.Get("timeout_seconds"),
 		KeyHeader:   f.Get("verification_key_header"),
 		Headers:     f.Get("headers"),
@@ -147,7 +151,12 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 	}
 	// An empty filter field removes the filter.
 	filter := json.RawMessage(strings.TrimSpace(f.Filter))
+	var batchWindow *int
+	if strings.TrimSpace(f.BatchWindow) != "" {
+		batchWindow = number("body.batch_window_ms", f.BatchWindow)
+	}
 	in := app.UpdateEndpointInput{
+		BatchWindowMS:         batchWindow,
 		Name:                  &f.Name,
 		URL:                   &f.URL,
 		Description:           &f.Description,
@@ -323,7 +332,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 	in := app.CreateEndpointInput{
 		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
-		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing,
+		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing, BatchWindowMS: up.BatchWindowMS,
 		Filter: *up.Filter,
 	}
 	if len(problems) > 0 {

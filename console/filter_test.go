@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
@@ -21,22 +22,25 @@ func TestEndpointFilter(t *testing.T) {
 	wantContains(t, "add panel", b.get("/webhooks?add"), `name="filter"`, `href="/webhooks/documentation#payload-filters"`)
 	form := url.Values{"url": {"https://filters.example/hooks"}, "name": {"Filtered"}, "format": {"json"}, "mode": {"full"},
 		"max_events_per_request": {"1"}, "timeout_seconds": {"15"}, "verification_key_header": {"X-Key"},
-		"event_types": {"user.created"}, "filter": {`{"data.user.email": {"$gt": true}}`}}
+		"event_types": {"user.created"}, "filter": {`{"data.user.email": {"$gt": true}}`}, "batch_window_ms": {"9000"}}
 	p := b.post("/webhooks", form)
 	wantStatus(t, "bad filter", p, http.StatusUnprocessableEntity)
-	wantContains(t, "bad filter", p, "Filter at data.user.email.$gt: must be a number or a string", `id="add-filter"`)
+	wantContains(t, "bad filter", p, "Filter at data.user.email.$gt: must be a number or a string", `id="add-filter"`,
+		"Batching window: must be 0 to 5000")
+	form.Set("max_events_per_request", "10")
+	form.Set("batch_window_ms", "250")
 
 	form.Set("filter", ` {"data.user.email": {"$endsWith": "@example.com"}} `)
 	p = b.post("/webhooks", form)
 	wantStatus(t, "add", p, http.StatusSeeOther)
 	id := strings.TrimSuffix(strings.TrimPrefix(p.location(), "/webhooks/"), "?notice=endpoint-created")
 	e, err := h.app.Endpoint(ctx, h.tenant.ID, id)
-	if err != nil || e.Filter.String() != `{"data.user.email":{"$endsWith":"@example.com"}}` {
+	if err != nil || e.Filter.String() != `{"data.user.email":{"$endsWith":"@example.com"}}` || e.BatchWindow != 250*time.Millisecond {
 		t.Fatalf("the endpoint's filter: %v (%v)", e.Filter, err)
 	}
 	p = b.get("/webhooks/" + id)
 	wantContains(t, "endpoint page", p, `id="endpoint-filter"><code>{&#34;data.user.email&#34;:{&#34;$endsWith&#34;:&#34;@example.com&#34;}}</code>`,
-		`action="/webhooks/`+id+`/filter/try"`, `id="try-type" name="type" spellcheck="false" value="user.created"`)
+		`action="/webhooks/`+id+`/filter/try"`, "up to 10 per request, waiting up to 250ms to fill one", `name="batch_window_ms" type="number" min="0" max="5000" value="250"`, `id="try-type" name="type" spellcheck="false" value="user.created"`)
 	wantNotContains(t, "endpoint page", p, `id="filter-result"`)
 
 	try := func(filter, data string) page {

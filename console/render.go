@@ -403,6 +403,7 @@ var fieldLabels = map[string]string{
 	"mode":                    "Mode",
 	"max_events_per_request":  "Max events per request",
 	"timeout_seconds":         "Timeout",
+	"batch_window_ms":         "Batching window",
 	"verification_key_header": "Verification key header",
 	"headers":                 "Custom headers",
 	"filter":                  "Filter",

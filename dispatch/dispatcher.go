@@ -144,6 +144,9 @@ type Dispatcher struct {
 type endpointQueue struct {
 	jobs    []*job
 	senders int
+	// filling, while a sender waits for a batch to fill (the endpoint's
+	// batching window), is closed when the queue holds a full request.
+	filling chan struct{}
 	// disabledReason is set once a result disabled the endpoint: its
 	// remaining jobs are held, not sent.
 	disabledReason string
@@ -155,6 +158,9 @@ type job struct {
 	event    *hookd.Event
 	endpoint *hookd.Endpoint
 	secrets  []string
+	// queued is when the job joined its endpoint's queue, in real time:
+	// the batching window runs from it.
+	queued time.Time
 }
 
 func (d *Dispatcher) init() {
@@ -579,8 +585,13 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 			q = &endpointQueue{}
 			d.endpoints[j.endpoint.ID] = q
 		}
+		j.queued = time.Now()
 		q.jobs = append(q.jobs, j)
 		d.perRequest[j.endpoint.ID] = perRequest(j.endpoint)
+		if q.filling != nil && len(q.jobs) >= perRequest(j.endpoint) {
+			close(q.filling)
+			q.filling = nil
+		}
 	}
 	for id, q := range d.endpoints {
 		for len(q.jobs) > 0 && q.senders < d.senderLimit(q.jobs[0].endpoint) && len(q.jobs) > q.senders*perRequest(q.jobs[0].endpoint) {
@@ -627,6 +638,23 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			return
 		}
 		ep := q.jobs[0].endpoint
+		if wait := batchWait(q, ep); wait > 0 && ctx.Err() == nil && q.disabledReason == "" {
+			// The batching window: wait for a full request, or for the
+			// window of the oldest job queued to end.
+			if q.filling == nil {
+				q.filling = make(chan struct{})
+			}
+			filling := q.filling
+			d.mu.Unlock()
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-filling:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			continue
+		}
 		n := min(len(q.jobs), perRequest(ep))
 		if ep.Mode == hookd.ModePing {
 			n = len(q.jobs) // one notice settles them all
@@ -662,6 +690,19 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 		}
 		d.results <- results
 	}
+}
+
+// batchWait is how long a sender of q's endpoint ep should still wait for
+// its next request to fill: the rest of ep's batching window since the
+// oldest job queued, while the queue holds less than a full request of a
+// full-mode endpoint sending several events per request; else 0. The
+// window is waited in real time, like a ping's pacing: it is a latency
+// knob, not a schedule. Call it with d.mu held.
+func batchWait(q *endpointQueue, ep *hookd.Endpoint) time.Duration {
+	if ep.BatchWindow <= 0 || ep.Mode != hookd.ModeFull || ep.MaxEventsPerRequest <= 1 || len(q.jobs) >= ep.MaxEventsPerRequest {
+		return 0
+	}
+	return time.Until(q.jobs[0].queued.Add(min(ep.BatchWindow, hookd.MaxBatchWindow)))
 }
 
 // pacePing waits, unless ctx ends first, until PingInterval has passed

@@ -38,6 +38,7 @@ type Endpoint struct {
 	VerifyTLS               bool              `json:"verify_tls" example:"true" doc:"Whether TLS certificates are verified."`
 	Format                  string            `json:"format" enum:"json,xml" example:"json" doc:"The body format of deliveries."`
 	MaxEventsPerRequest     int               `json:"max_events_per_request" example:"1" doc:"1 sends one event per request; N > 1 sends up to N pending events in one request."`
+	BatchWindowMS           int               `json:"batch_window_ms" example:"0" doc:"With max_events_per_request above 1: how long, in milliseconds, hookd may wait after an event is ready to fill the request with more (0 sends what is ready at once)."`
 	Mode                    string            `json:"mode" enum:"full,ping,pull" example:"full" doc:"full sends the events; ping keeps them as numbered payloads and sends a short signed notification that there are some to list; pull keeps them without notifying (no URL)."`
 	Headers                 map[string]string `json:"headers" example:"{\"X-Team\":\"assessments\"}" doc:"Custom headers sent with every delivery."`
 	VerificationKey         string            `json:"verification_key" example:"Q2h9xVt3m8ZkLr4sWp7cYb1nJd6fGa5e" doc:"Sent in the verification key header and substituted into the URL; show it masked."`
@@ -119,7 +120,7 @@ func endpointOf(e *hookd.Endpoint) Endpoint {
 		ID: e.ID, Name: e.Name, URL: e.URL, Description: e.Description, EventTypes: e.EventTypes,
 		AllEventTypes: e.AllEventTypes, Enabled: e.Enabled, DisabledReason: e.DisabledReason, DisabledAt: e.DisabledAt,
 		LastTriggeredAt: e.LastTriggeredAt, VerifyTLS: e.VerifyTLS, Format: string(e.Format),
-		MaxEventsPerRequest: e.MaxEventsPerRequest, Mode: string(e.Mode), Headers: e.Headers,
+		MaxEventsPerRequest: e.MaxEventsPerRequest, BatchWindowMS: int(e.BatchWindow.Milliseconds()), Mode: string(e.Mode), Headers: e.Headers,
 		VerificationKey: e.VerificationKey, VerificationKeyHeader: e.VerificationKeyHeader,
 		TimeoutSeconds: e.TimeoutSeconds, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 	}
@@ -171,6 +172,7 @@ type createEndpointInput struct {
 		VerificationKeyHeader string            `json:"verification_key_header,omitempty" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in. Default X-Hookd-Verification-Key."`
 		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
 		Filter                json.RawMessage   `json:"filter,omitempty" example:"{\"data.amount\":{\"$gte\":100}}" doc:"A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md. Leave out for none."`
+		BatchWindowMS         *int              `json:"batch_window_ms,omitempty" example:"500" doc:"0 to 5000. Default 0. With max_events_per_request above 1, how long hookd may wait to fill a request: a steady trickle then arrives in full batches."`
 		Signing               string            `json:"signing,omitempty" example:"hmac-sha256" doc:"hmac-sha256 (default): a shared whsec_ secret, v1 signatures. ed25519: a key pair, v1a signatures; receivers need only the public key (public_key)."`
 	}
 }
@@ -190,6 +192,7 @@ func registerCreateEndpoint(api huma.API, a *app.App) {
 			Name: b.Name, URL: b.URL, Description: b.Description, EventTypes: b.EventTypes, VerifyTLS: b.VerifyTLS,
 			Format: b.Format, MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode, Headers: b.Headers,
 			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing, Filter: b.Filter,
+			BatchWindowMS: b.BatchWindowMS,
 		})
 		if err != nil {
 			return nil, err
@@ -249,6 +252,7 @@ type updateEndpointInput struct {
 		Headers               *map[string]string `json:"headers,omitempty" example:"{\"X-Team\":\"assessments\"}" doc:"Replaces all custom headers; {} removes them."`
 		VerificationKeyHeader *string            `json:"verification_key_header,omitempty" example:"X-Receiver-Key"`
 		TimeoutSeconds        *int               `json:"timeout_seconds,omitempty" example:"30"`
+		BatchWindowMS         *int               `json:"batch_window_ms,omitempty" example:"500" doc:"0 to 5000."`
 		Filter                json.RawMessage    `json:"filter,omitempty" example:"{\"type\":{\"$startsWith\":\"invoice.\"}}" doc:"A new payload filter; null removes it. A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md."`
 	}
 }
@@ -264,7 +268,7 @@ func registerUpdateEndpoint(api huma.API, a *app.App) {
 		up := app.UpdateEndpointInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, VerifyTLS: b.VerifyTLS, Format: b.Format,
 			MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode,
-			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds,
+			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, BatchWindowMS: b.BatchWindowMS,
 		}
 		if b.Filter != nil {
 			up.Filter = &b.Filter

@@ -65,3 +65,26 @@ func TestEndpointFilterAPI(t *testing.T) {
 			http.StatusUnprocessableEntity, httpapi.TypeValidation, "body.event.data", "object")
 	})
 }
+
+// TestEndpointBatchWindowAPI sets, shows and bounds an endpoint's batching
+// window.
+func TestEndpointBatchWindowAPI(t *testing.T) {
+	epEach(t, func(t *testing.T, h *etHarness, _ *sqlstore.Store) {
+		acme := h.tenant("acme", hookd.PlanEnterprise)
+		var e struct {
+			ID            string `json:"id"`
+			BatchWindowMS int    `json:"batch_window_ms"`
+		}
+		etWant(t, h.do("POST", "/api/v1/endpoints", acme, map[string]any{"name": "Batched", "url": "https://hooks.example/a",
+			"max_events_per_request": 10, "batch_window_ms": 500}), http.StatusCreated, &e)
+		if e.BatchWindowMS != 500 {
+			t.Fatalf("created with batch_window_ms %d", e.BatchWindowMS)
+		}
+		etWantProblem(t, h.do("PATCH", "/api/v1/endpoints/"+e.ID, acme, map[string]any{"batch_window_ms": 5001}),
+			http.StatusUnprocessableEntity, httpapi.TypeValidation, "body.batch_window_ms", "0 to 5000")
+		etWant(t, h.do("PATCH", "/api/v1/endpoints/"+e.ID, acme, map[string]any{"batch_window_ms": 0}), http.StatusOK, &e)
+		if e.BatchWindowMS != 0 {
+			t.Fatalf("patched to batch_window_ms %d", e.BatchWindowMS)
+		}
+	})
+}
