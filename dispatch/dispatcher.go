@@ -431,6 +431,12 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	if len(claims) == 0 {
 		return false, nil
 	}
+	// The time is read again once the marks are taken: a Wake that came
+	// before them was for deliveries stored due by then, so a claim at an
+	// earlier time could miss them and yet drop the endpoint's mark below
+	// (an endpoint left waiting for the next poll: a first ping stalled so
+	// in CI).
+	now = d.Clock.Now()
 	ds, err := d.Store.ClaimEndpointDeliveries(ctx, now, now.Add(d.Lease), claims)
 	if err != nil {
 		return false, err
