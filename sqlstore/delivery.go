@@ -623,6 +623,13 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id string) (*hookd.Deliv
 // Sort fields: created_at, last_attempt_at, event_type, state. Query
 // searches the delivery, event and endpoint IDs and the event type.
 func (s *Store) ListDeliveries(ctx context.Context, tenantID string, f hookd.DeliveryFilter, p hookd.ListParams) (hookd.Page[*hookd.Delivery], error) {
+	where, args := s.deliveryWhere(tenantID, f)
+	return list(ctx, s, deliveries, p, where, args...)
+}
+
+// deliveryWhere returns the conditions (with ? placeholders) and
+// arguments picking the tenant's deliveries that f matches.
+func (s *Store) deliveryWhere(tenantID string, f hookd.DeliveryFilter) ([]string, []any) {
 	where := []string{"tenant_id = ?"}
 	args := []any{tenantID}
 	add := func(cond string, arg any) {
@@ -647,7 +654,7 @@ func (s *Store) ListDeliveries(ctx context.Context, tenantID string, f hookd.Del
 	if !f.Until.IsZero() {
 		add("created_at < ?", s.d.time(f.Until))
 	}
-	return list(ctx, s, deliveries, p, where, args...)
+	return where, args
 }
 
 // ListAttempts returns every attempt of a delivery of the tenant, oldest

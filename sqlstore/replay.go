@@ -66,27 +66,13 @@ func scanReplay(sc scanner, extra ...any) (*hookd.Replay, error) {
 // replayWhere returns the conditions (with ? placeholders) and arguments
 // picking the tenant's deliveries that f matches, created at or before before.
 func (s *Store) replayWhere(tenantID string, f hookd.ReplayFilter, before time.Time) ([]string, []any) {
-	where := []string{"tenant_id = ?", "created_at <= ?"}
-	args := []any{tenantID, s.d.time(before)}
+	where, args := s.deliveryWhere(tenantID, hookd.DeliveryFilter{EndpointID: f.EndpointID, EventType: f.EventType,
+		State: f.State, Since: f.Since, Until: f.Until})
 	add := func(cond string, arg ...any) {
 		where = append(where, cond)
 		args = append(args, arg...)
 	}
-	if f.EndpointID != "" {
-		add("endpoint_id = ?", f.EndpointID)
-	}
-	if f.EventType != "" {
-		add("event_type = ?", f.EventType)
-	}
-	if f.State != "" {
-		add("state = ?", string(f.State))
-	}
-	if !f.Since.IsZero() {
-		add("created_at >= ?", s.d.time(f.Since))
-	}
-	if !f.Until.IsZero() {
-		add("created_at < ?", s.d.time(f.Until))
-	}
+	add("created_at <= ?", s.d.time(before))
 	switch {
 	case f.Status != nil && *f.Status == 0:
 		// No answer: attempted, but no status.
