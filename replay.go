@@ -2,7 +2,6 @@ package hookd
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -114,12 +113,8 @@ type ReplayStore interface {
 // StatusClassOf parses "5xx" (or "5XX") as 5; ok is false for anything
 // else.
 func StatusClassOf(s string) (int, bool) {
-	var class int
-	if len(s) != 3 || (s[1:] != "xx" && s[1:] != "XX") {
+	if len(s) != 3 || (s[1:] != "xx" && s[1:] != "XX") || s[0] < '1' || s[0] > '5' {
 		return 0, false
 	}
-	if _, err := fmt.Sscanf(s[:1], "%d", &class); err != nil || class < 1 || class > 5 {
-		return 0, false
-	}
-	return class, true
+	return int(s[0] - '0'), true
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/hookd/hookd"
@@ -141,6 +142,9 @@ func (a *App) publish(ctx context.Context, tenantID string, in PublishInput, tra
 // in the same order; e's data is decoded once, and only if some endpoint
 // has a filter.
 func filtered(e *hookd.Event, endpoints []*hookd.Endpoint) []*hookd.Endpoint {
+	if !slices.ContainsFunc(endpoints, func(ep *hookd.Endpoint) bool { return ep.Filter != nil }) {
+		return endpoints // the common case: nothing to decode or copy
+	}
 	var subject *hookd.FilterSubject
 	out := endpoints[:0:0]
 	for _, ep := range endpoints {
