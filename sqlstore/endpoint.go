@@ -70,7 +70,7 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		e.Secrets = append(e.Secrets, hookd.EndpointSecret{Sealed: previous, ExpiresAt: prevExp.ptr()})
 	}
 	if filter.Valid {
-		f, errs := hookd.ParseFilter([]byte(filter.String), "filter")
+		f, errs := storedFilters.parse(filter.String)
 		if errs != nil {
 			return nil, fmt.Errorf("sqlstore: bad stored filter of endpoint %s: %s", e.ID, errs[0].Message)
 		}
