@@ -87,7 +87,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 		Name: &in.Name, URL: &in.URL, Description: &in.Description, EventTypes: &types, VerifyTLS: in.VerifyTLS,
 		MaxEventsPerRequest: in.MaxEventsPerRequest, Headers: in.Headers, TimeoutSeconds: in.TimeoutSeconds,
 		BatchWindowMS: in.BatchWindowMS,
-		RateLimit: in.RateLimit, RateLimitBurst: in.RateLimitBurst,
+		RateLimit:     in.RateLimit, RateLimitBurst: in.RateLimitBurst,
 	}
 	if len(in.Filter) > 0 {
 		up.Filter = &in.Filter
