@@ -13,7 +13,7 @@ import (
 
 // rateEndpoint stores a tenant and an endpoint in s for the rate slot
 // tests and returns the endpoint.
-func rateEndpoint(t *testing.T, s *sqlstore.Store) *hookd.Endpoint {
+func rateEndpoint(t testing.TB, s *sqlstore.Store) *hookd.Endpoint {
 	t.Helper()
 	ctx := t.Context()
 	now := time.Now()
