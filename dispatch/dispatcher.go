@@ -615,7 +615,8 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 // senderLimit is how many requests to e may be in flight at once: one for
 // a ping endpoint, whose notifications are consolidated (a ping covers
 // every payload numbered when it is sent, so two at once would announce
-// the same ones), EndpointConcurrency for others.
+// the same ones), at most its burst for a rate-limited one,
+// EndpointConcurrency for others.
 func (d *Dispatcher) senderLimit(e *hookd.Endpoint) int {
 	if e.Mode == hookd.ModePing {
 		return 1
