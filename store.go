@@ -302,9 +302,8 @@ type DeliveryStore interface {
 	// pending deliveries of its endpoint due at now (earliest RunAt first,
 	// then by ID), if the endpoint is enabled and not paused at now: they
 	// become running until leaseUntil. It returns them all, each
-	// endpoint's in order. Callers
-	// racing, in this process or another sharing the database, never get
-	// the same delivery.
+	// endpoint's in order. Callers racing, in this process or another
+	// sharing the database, never get the same delivery.
 	ClaimEndpointDeliveries(ctx context.Context, now, leaseUntil time.Time, claims []EndpointClaim) ([]*Delivery, error)
 	// ReleaseExpiredLeases makes running deliveries whose lease ended
 	// before expiredBefore pending and due at now, and returns how many.
