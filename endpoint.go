@@ -46,6 +46,8 @@ const (
 	MaxEndpointEventTypes        = 100
 	// MaxBatchWindow bounds an endpoint's BatchWindow.
 	MaxBatchWindow = 5 * time.Second
+	// MaxRateLimit bounds an endpoint's RateLimit (requests per second).
+	MaxRateLimit = 10000
 	// SecretRotationOverlap is how long a secret keeps signing beside its
 	// successor after a rotation.
 	SecretRotationOverlap = 24 * time.Hour
@@ -87,7 +89,14 @@ type Endpoint struct {
 	// may wait after a delivery is ready to fill a request with more
 	// (0: send what is ready at once); at most MaxBatchWindow.
 	BatchWindow time.Duration
-	Mode        EndpointMode
+	// RateLimit is the most requests per second hookd sends the endpoint,
+	// across all instances sharing the store (0: no limit); at most
+	// MaxRateLimit. RateLimitBurst (1 to RateLimit; 0 without a limit) is
+	// how many may be in flight or cooling down at once: requests beyond
+	// wait, claimed, and are neither failed nor retried. See RateCoolDown.
+	RateLimit      int
+	RateLimitBurst int
+	Mode           EndpointMode
 	// Headers are sent with every delivery; see ValidateEndpointHeader.
 	// Their values are often the receiver's credentials: the store keeps
 	// them in SealedHeaders only (nil when there are none), and Headers is
@@ -222,4 +231,32 @@ func ValidateEndpointHeader(location, name, value string) *FieldError {
 		return &FieldError{Location: location, Message: "header values must be at most 1000 characters without line breaks or NUL"}
 	}
 	return nil
+}
+
+// RateCoolDown is how long a rate slot of e stays busy after the end of
+// a request: 1 s / floor(RateLimit/RateLimitBurst). e has RateLimitBurst
+// slots; a request takes a free one before it is sent and holds it until
+// its answer (or failure) plus the cool-down, so the next request of that
+// slot arrives at least the cool-down after this one arrived, and any
+// second holds at most floor(RateLimit/RateLimitBurst) arrivals per slot:
+// at most RateLimit in all, measured at the receiver whatever the network
+// does. 0 when e has no limit.
+func (e *Endpoint) RateCoolDown() time.Duration {
+	if e.RateLimit <= 0 {
+		return 0
+	}
+	burst := e.RateBurst()
+	return time.Second / time.Duration(e.RateLimit/burst)
+}
+
+// RateBurst is e's RateLimitBurst within 1..RateLimit (RateLimit when
+// unset); 0 when e has no limit.
+func (e *Endpoint) RateBurst() int {
+	if e.RateLimit <= 0 {
+		return 0
+	}
+	if e.RateLimitBurst < 1 || e.RateLimitBurst > e.RateLimit {
+		return e.RateLimit
+	}
+	return e.RateLimitBurst
 }

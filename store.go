@@ -294,15 +294,16 @@ type EventStore interface {
 // history of deliveries and attempts tenants read. Methods scoped to a
 // tenant return ENOTFOUND for another tenant's deliveries.
 type DeliveryStore interface {
-	// DueEndpoints returns the IDs of the enabled endpoints that have
-	// pending deliveries due at now.
+	// DueEndpoints returns the IDs of the enabled endpoints, not paused at
+	// now (EndpointRateStore.PauseEndpoint), that have pending deliveries
+	// due at now.
 	DueEndpoints(ctx context.Context, now time.Time) ([]string, error)
 	// ClaimEndpointDeliveries claims, for each of claims, up to its Limit
 	// pending deliveries of its endpoint due at now (earliest RunAt first,
-	// then by ID), if the endpoint is enabled: they become running until
-	// leaseUntil. It returns them all, each endpoint's in order. Callers
-	// racing, in this process or another sharing the database, never get
-	// the same delivery.
+	// then by ID), if the endpoint is enabled and not paused at now: they
+	// become running until leaseUntil. It returns them all, each
+	// endpoint's in order. Callers racing, in this process or another
+	// sharing the database, never get the same delivery.
 	ClaimEndpointDeliveries(ctx context.Context, now, leaseUntil time.Time, claims []EndpointClaim) ([]*Delivery, error)
 	// ReleaseExpiredLeases makes running deliveries whose lease ended
 	// before expiredBefore pending and due at now, and returns how many.

@@ -45,6 +45,8 @@ type CreateEndpointInput struct {
 	VerificationKeyHeader string // default hookd.DefaultVerificationKeyHeader
 	TimeoutSeconds        *int   // 1 to 60, default 15
 	BatchWindowMS         *int   // 0 to 5000, default 0
+	RateLimit             *int   // requests per second, 0 to 10,000; default 0 (none)
+	RateLimitBurst        *int   // 1 to RateLimit; default RateLimit
 	// Filter is a payload filter (hookd.Filter); empty for none.
 	Filter json.RawMessage
 	// Signing is hmac-sha256 (default: a shared whsec_ secret) or ed25519
@@ -85,6 +87,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 		Name: &in.Name, URL: &in.URL, Description: &in.Description, EventTypes: &types, VerifyTLS: in.VerifyTLS,
 		MaxEventsPerRequest: in.MaxEventsPerRequest, Headers: in.Headers, TimeoutSeconds: in.TimeoutSeconds,
 		BatchWindowMS: in.BatchWindowMS,
+		RateLimit:     in.RateLimit, RateLimitBurst: in.RateLimitBurst,
 	}
 	if len(in.Filter) > 0 {
 		up.Filter = &in.Filter
@@ -196,6 +199,12 @@ type UpdateEndpointInput struct {
 	// BatchWindowMS is how long, in milliseconds (0 to 5000), hookd may
 	// wait to fill a request of several events (hookd.Endpoint.BatchWindow).
 	BatchWindowMS *int
+	// RateLimit is the most requests per second (0 to 10,000; 0 for no
+	// limit) and RateLimitBurst how many may go at once (1 to RateLimit);
+	// see hookd.Endpoint.RateLimit. A RateLimit without a burst keeps the
+	// burst if it fits, else sets it to RateLimit.
+	RateLimit      *int
+	RateLimitBurst *int
 	// Filter, when not nil, replaces the payload filter (hookd.Filter):
 	// a JSON object, or empty or null to remove it.
 	Filter *json.RawMessage
@@ -571,6 +580,7 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 			e.BatchWindow = time.Duration(n) * time.Millisecond
 		}
 	}
+	applyRateLimit(e, in, bad)
 	if in.TimeoutSeconds != nil {
 		if n := *in.TimeoutSeconds; n < hookd.MinEndpointTimeout || n > hookd.MaxEndpointTimeout {
 			bad("body.timeout_seconds", "must be %d to %d", hookd.MinEndpointTimeout, hookd.MaxEndpointTimeout)
@@ -776,4 +786,40 @@ func headersAD(e *hookd.Endpoint) []byte {
 // verificationKeyAD binds an endpoint's verification key to its endpoint.
 func verificationKeyAD(e *hookd.Endpoint) []byte {
 	return []byte("endpoint_verification_key:" + e.TenantID + ":" + e.ID)
+}
+
+// applyRateLimit sets e's rate limit and burst from in, or reports what
+// is wrong with them through bad.
+func applyRateLimit(e *hookd.Endpoint, in UpdateEndpointInput, bad func(location, format string, args ...any)) {
+	if in.RateLimit == nil && in.RateLimitBurst == nil {
+		return
+	}
+	limit := e.RateLimit
+	if in.RateLimit != nil {
+		if n := *in.RateLimit; n < 0 || n > hookd.MaxRateLimit {
+			bad("body.rate_limit", "must be 0 (no limit) to %d requests per second", hookd.MaxRateLimit)
+			return
+		}
+		limit = *in.RateLimit
+	}
+	burst := e.RateLimitBurst
+	switch {
+	case in.RateLimitBurst != nil && limit == 0:
+		if *in.RateLimitBurst != 0 {
+			bad("body.rate_limit_burst", "needs a rate_limit: an endpoint without one has no burst")
+			return
+		}
+		burst = 0
+	case in.RateLimitBurst != nil:
+		if n := *in.RateLimitBurst; n < 1 || n > limit {
+			bad("body.rate_limit_burst", "must be 1 to the rate_limit, %d", limit)
+			return
+		}
+		burst = *in.RateLimitBurst
+	case limit == 0:
+		burst = 0
+	case burst < 1 || burst > limit:
+		burst = limit
+	}
+	e.RateLimit, e.RateLimitBurst = limit, burst
 }

@@ -42,6 +42,8 @@ type endpointForm struct {
 	Mode        string
 	MaxEvents   string
 	BatchWindow string
+	RateLimit   string // requests per second, "" or 0 for none
+	RateBurst   string // "" for the default, the rate limit
 	Timeout     string
 	KeyHeader   string
 	// Headers are the custom headers, one "Name: value" per line.
@@ -66,6 +68,7 @@ func newEndpointForm() endpointForm {
 		Mode:        string(hookd.ModeFull),
 		MaxEvents:   "1",
 		BatchWindow: "0",
+		RateLimit:   "0",
 		Timeout:     strconv.Itoa(hookd.DefaultEndpointTimeout),
 		KeyHeader:   hookd.DefaultVerificationKeyHeader,
 		Signing:     string(hookd.SigningHMACSHA256),
@@ -88,6 +91,8 @@ func endpointFormOf(e *hookd.Endpoint) endpointForm {
 		Mode:        string(e.Mode),
 		MaxEvents:   strconv.Itoa(e.MaxEventsPerRequest),
 		BatchWindow: strconv.FormatInt(e.BatchWindow.Milliseconds(), 10),
+		RateLimit:   strconv.Itoa(e.RateLimit),
+		RateBurst:   rateBurstField(e),
 		Timeout:     strconv.Itoa(e.TimeoutSeconds),
 		KeyHeader:   e.VerificationKeyHeader,
 		Headers:     headers.String(),
@@ -107,6 +112,8 @@ func readEndpointForm(f url.Values) endpointForm {
 		Mode:        f.Get("mode"),
 		MaxEvents:   f.Get("max_events_per_request"),
 		BatchWindow: f.Get("batch_window_ms"),
+		RateLimit:   f.Get("rate_limit"),
+		RateBurst:   f.Get("rate_limit_burst"),
 		Timeout:     f.Get("timeout_seconds"),
 		KeyHeader:   f.Get("verification_key_header"),
 		Headers:     f.Get("headers"),
@@ -155,8 +162,11 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 	if strings.TrimSpace(f.BatchWindow) != "" {
 		batchWindow = number("body.batch_window_ms", f.BatchWindow)
 	}
+	rateLimit, rateBurst := f.rateLimitInput(number)
 	in := app.UpdateEndpointInput{
 		BatchWindowMS:         batchWindow,
+		RateLimit:             rateLimit,
+		RateLimitBurst:        rateBurst,
 		Name:                  &f.Name,
 		URL:                   &f.URL,
 		Description:           &f.Description,
@@ -333,6 +343,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
 		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing, BatchWindowMS: up.BatchWindowMS,
+		RateLimit: up.RateLimit, RateLimitBurst: up.RateLimitBurst,
 		Filter: *up.Filter,
 	}
 	if len(problems) > 0 {
@@ -554,3 +565,30 @@ func (s *Server) rotateVerificationKey(w http.ResponseWriter, r *http.Request, v
 	redirect(w, r, "/webhooks/"+id, "verification-key-rotated")
 	return nil
 }
+
+// rateBurstField is the burst field of e: blank for the default, a burst
+// equal to the rate limit, so that changing the limit moves it along.
+func rateBurstField(e *hookd.Endpoint) string {
+	if e.RateLimit == 0 || e.RateLimitBurst == e.RateLimit {
+		return ""
+	}
+	return strconv.Itoa(e.RateLimitBurst)
+}
+
+// rateLimitInput reads the rate limit fields: a blank limit is none, a
+// blank burst the limit.
+func (f endpointForm) rateLimitInput(number func(location, s string) *int) (limit, burst *int) {
+	limit = ptrTo(0)
+	if strings.TrimSpace(f.RateLimit) != "" {
+		limit = number("body.rate_limit", f.RateLimit)
+	}
+	switch {
+	case strings.TrimSpace(f.RateBurst) != "":
+		burst = number("body.rate_limit_burst", f.RateBurst)
+	case limit != nil && *limit > 0:
+		burst = ptrTo(*limit)
+	}
+	return limit, burst
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -40,6 +40,9 @@ const DefaultLeaseSweepPeriod = 2 * time.Second
 // the cursor of a ping endpoint's payloads, which its notice announces.
 type Store interface {
 	hookd.DeliveryStore
+	// EndpointRateStore keeps the rate slots and pauses of endpoints
+	// (ratelimit.go).
+	hookd.EndpointRateStore
 	// PullCursor is hookd.PullStore's.
 	PullCursor(ctx context.Context, endpointID string) (hookd.PullCursor, error)
 }
@@ -113,6 +116,7 @@ type Dispatcher struct {
 	Observer hookd.DeliveryObserver
 
 	initOnce sync.Once
+	rates    rates // rate limits and pauses (ratelimit.go)
 	wake     chan struct{}
 	results  chan []result
 	sem      chan struct{}
@@ -611,10 +615,15 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 // senderLimit is how many requests to e may be in flight at once: one for
 // a ping endpoint, whose notifications are consolidated (a ping covers
 // every payload numbered when it is sent, so two at once would announce
-// the same ones), EndpointConcurrency for others.
+// the same ones), at most its burst for a rate-limited one,
+// EndpointConcurrency for others.
 func (d *Dispatcher) senderLimit(e *hookd.Endpoint) int {
 	if e.Mode == hookd.ModePing {
 		return 1
+	}
+	if e.RateLimit > 0 {
+		// More would only wait for a rate slot.
+		return min(d.EndpointConcurrency, e.RateBurst())
 	}
 	return d.EndpointConcurrency
 }
@@ -680,14 +689,9 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			if ep.Mode == hookd.ModePing {
 				d.pacePing(ctx, ep)
 			}
-			if ctx.Err() != nil {
-				results = d.unsent(jobs, false)
-				break
-			}
-			d.sem <- struct{}{}
+			// Within the endpoint's rate limit and pause (ratelimit.go).
 			var disable string
-			results, disable = d.send(ctx, jobs)
-			<-d.sem
+			results, disable = d.sendPaced(ctx, ep, jobs)
 			if disable != "" {
 				d.mu.Lock()
 				q.disabledReason = disable

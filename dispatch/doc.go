@@ -42,6 +42,20 @@
 // own share of workers and claims: the others are not delayed
 // (TestSlowEndpointDoesNotDelayOthers).
 //
+// # Rate limits and pauses
+//
+// An endpoint with a rate limit (hookd.Endpoint.RateLimit) has
+// RateLimitBurst slots in the store, shared by every instance
+// (hookd.EndpointRateStore). A sender takes a free slot before it takes a
+// worker, waiting (in real time, polling at most every cool-down) while
+// none is free, holds it while its request is in flight and releases it
+// busy for the cool-down after the request ended (ratelimit.go): any
+// second then holds at most RateLimit arrivals at the receiver. Waiting
+// jobs stay claimed, leases renewed; they are neither failed nor retried.
+// A 429 or 503 with Retry-After pauses its endpoint (PauseEndpoint): the
+// claims skip it and its senders here put its queued jobs back, due when
+// the pause ends, without an attempt.
+//
 // # Sending and recording
 //
 // A sender renders one request (one event, a batch of up to

@@ -39,6 +39,8 @@ type Endpoint struct {
 	Format                  string            `json:"format" enum:"json,xml" example:"json" doc:"The body format of deliveries."`
 	MaxEventsPerRequest     int               `json:"max_events_per_request" example:"1" doc:"1 sends one event per request; N > 1 sends up to N pending events in one request."`
 	BatchWindowMS           int               `json:"batch_window_ms" example:"0" doc:"With max_events_per_request above 1: how long, in milliseconds, hookd may wait after an event is ready to fill the request with more (0 sends what is ready at once)."`
+	RateLimit               int               `json:"rate_limit" example:"0" doc:"The most requests per second hookd sends the endpoint, across all instances (0: no limit). Deliveries over it wait; they are not failed and use no retry."`
+	RateLimitBurst          int               `json:"rate_limit_burst" example:"0" doc:"How many requests may go at once within rate_limit (1 to rate_limit; 0 without a limit). Each of this many slots carries at most rate_limit/rate_limit_burst requests a second, counted from the end of its last request."`
 	Mode                    string            `json:"mode" enum:"full,ping,pull" example:"full" doc:"full sends the events; ping keeps them as numbered payloads and sends a short signed notification that there are some to list; pull keeps them without notifying (no URL)."`
 	Headers                 map[string]string `json:"headers" example:"{\"X-Team\":\"assessments\"}" doc:"Custom headers sent with every delivery."`
 	VerificationKey         string            `json:"verification_key" example:"Q2h9xVt3m8ZkLr4sWp7cYb1nJd6fGa5e" doc:"Sent in the verification key header and substituted into the URL; show it masked."`
@@ -120,7 +122,8 @@ func endpointOf(e *hookd.Endpoint) Endpoint {
 		ID: e.ID, Name: e.Name, URL: e.URL, Description: e.Description, EventTypes: e.EventTypes,
 		AllEventTypes: e.AllEventTypes, Enabled: e.Enabled, DisabledReason: e.DisabledReason, DisabledAt: e.DisabledAt,
 		LastTriggeredAt: e.LastTriggeredAt, VerifyTLS: e.VerifyTLS, Format: string(e.Format),
-		MaxEventsPerRequest: e.MaxEventsPerRequest, BatchWindowMS: int(e.BatchWindow.Milliseconds()), Mode: string(e.Mode), Headers: e.Headers,
+		MaxEventsPerRequest: e.MaxEventsPerRequest, BatchWindowMS: int(e.BatchWindow.Milliseconds()),
+		RateLimit: e.RateLimit, RateLimitBurst: e.RateLimitBurst, Mode: string(e.Mode), Headers: e.Headers,
 		VerificationKey: e.VerificationKey, VerificationKeyHeader: e.VerificationKeyHeader,
 		TimeoutSeconds: e.TimeoutSeconds, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 	}
@@ -173,6 +176,8 @@ type createEndpointInput struct {
 		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
 		Filter                json.RawMessage   `json:"filter,omitempty" example:"{\"data.amount\":{\"$gte\":100}}" doc:"A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md. Leave out for none."`
 		BatchWindowMS         *int              `json:"batch_window_ms,omitempty" example:"500" doc:"0 to 5000. Default 0. With max_events_per_request above 1, how long hookd may wait to fill a request: a steady trickle then arrives in full batches."`
+		RateLimit             *int              `json:"rate_limit,omitempty" minimum:"0" maximum:"10000" example:"20" doc:"0 to 10000 requests per second. Default 0 (no limit). Holds across all hookd instances, measured at the receiver: at most this many requests arrive in any second. Deliveries over it wait; they are not failed and use no retry."`
+		RateLimitBurst        *int              `json:"rate_limit_burst,omitempty" minimum:"1" maximum:"10000" example:"20" doc:"1 to rate_limit. Default rate_limit (up to rate_limit requests may go at once after a quiet second); 1 spaces requests evenly. Only with a rate_limit."`
 		Signing               string            `json:"signing,omitempty" example:"hmac-sha256" doc:"hmac-sha256 (default): a shared whsec_ secret, v1 signatures. ed25519: a key pair, v1a signatures; receivers need only the public key (public_key)."`
 	}
 }
@@ -192,7 +197,7 @@ func registerCreateEndpoint(api huma.API, a *app.App) {
 			Name: b.Name, URL: b.URL, Description: b.Description, EventTypes: b.EventTypes, VerifyTLS: b.VerifyTLS,
 			Format: b.Format, MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode, Headers: b.Headers,
 			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing, Filter: b.Filter,
-			BatchWindowMS: b.BatchWindowMS,
+			BatchWindowMS: b.BatchWindowMS, RateLimit: b.RateLimit, RateLimitBurst: b.RateLimitBurst,
 		})
 		if err != nil {
 			return nil, err
@@ -253,6 +258,8 @@ type updateEndpointInput struct {
 		VerificationKeyHeader *string            `json:"verification_key_header,omitempty" example:"X-Receiver-Key"`
 		TimeoutSeconds        *int               `json:"timeout_seconds,omitempty" example:"30"`
 		BatchWindowMS         *int               `json:"batch_window_ms,omitempty" example:"500" doc:"0 to 5000."`
+		RateLimit             *int               `json:"rate_limit,omitempty" minimum:"0" maximum:"10000" example:"20" doc:"0 to 10000 requests per second; 0 removes the limit. Without rate_limit_burst, the burst stays if it fits, else becomes rate_limit."`
+		RateLimitBurst        *int               `json:"rate_limit_burst,omitempty" minimum:"1" maximum:"10000" example:"5" doc:"1 to rate_limit."`
 		Filter                json.RawMessage    `json:"filter,omitempty" example:"{\"type\":{\"$startsWith\":\"invoice.\"}}" doc:"A new payload filter; null removes it. A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md."`
 	}
 }
@@ -269,6 +276,7 @@ func registerUpdateEndpoint(api huma.API, a *app.App) {
 			Name: b.Name, URL: b.URL, Description: b.Description, VerifyTLS: b.VerifyTLS, Format: b.Format,
 			MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode,
 			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, BatchWindowMS: b.BatchWindowMS,
+			RateLimit: b.RateLimit, RateLimitBurst: b.RateLimitBurst,
 		}
 		if b.Filter != nil {
 			up.Filter = &b.Filter

@@ -97,9 +97,10 @@ func placeholders(n int) string {
 // DueEndpoints returns the IDs of the enabled endpoints with pending
 // deliveries due at now: one index probe per enabled endpoint.
 func (s *Store) DueEndpoints(ctx context.Context, now time.Time) ([]string, error) {
-	return queryAll(ctx, s.queryRead, scanID, "due endpoints", "endpoint", "SELECT e.id FROM endpoints e WHERE e.enabled = ? AND EXISTS ("+
+	return queryAll(ctx, s.queryRead, scanID, "due endpoints", "endpoint", "SELECT e.id FROM endpoints e WHERE e.enabled = ?"+
+		" AND (e.paused_until IS NULL OR e.paused_until <= ?) AND EXISTS ("+
 		"SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = ? AND d.run_at <= ?)",
-		true, "pending", s.d.time(now))
+		true, s.d.time(now), "pending", s.d.time(now))
 }
 
 // scanID scans a row of one ID.
@@ -108,9 +109,9 @@ func scanID(sc scanner, extra ...any) (string, error) {
 	return id, sc.Scan(append([]any{&id}, extra...)...)
 }
 
-// claimEndpointQuery claims the due deliveries of one enabled endpoint, in
-// the order of the index on (endpoint_id, state, run_at, id), so it reads
-// only the rows it claims.
+// claimEndpointQuery claims the due deliveries of one enabled endpoint not
+// paused (hookd.EndpointRateStore.PauseEndpoint), in the order of the index
+// on (endpoint_id, state, run_at, id), so it reads only the rows it claims.
 func claimEndpointQuery(d *dialect) string {
 	lock := ""
 	if d.name == BackendPostgres {
@@ -118,7 +119,7 @@ func claimEndpointQuery(d *dialect) string {
 	}
 	return "UPDATE deliveries SET state = ?, lease_until = ?, updated_at = ? WHERE id IN (" +
 		"SELECT id FROM deliveries WHERE endpoint_id = ? AND state = ? AND run_at <= ?" +
-		" AND EXISTS (SELECT 1 FROM endpoints WHERE id = ? AND enabled = ?)" +
+		" AND EXISTS (SELECT 1 FROM endpoints WHERE id = ? AND enabled = ? AND (paused_until IS NULL OR paused_until <= ?))" +
 		" ORDER BY run_at, id LIMIT ?" + lock + ") RETURNING " + deliveryColumns
 }
 
@@ -152,7 +153,7 @@ func (s *Store) ClaimEndpointDeliveries(ctx context.Context, now, leaseUntil tim
 		}
 		ds, err := queryDeliveries(ctx, func(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
 			return stmt.QueryContext(ctx, args...)
-		}, op, q, "running", s.d.time(leaseUntil), s.d.time(now), c.EndpointID, "pending", s.d.time(now), c.EndpointID, true, c.Limit)
+		}, op, q, "running", s.d.time(leaseUntil), s.d.time(now), c.EndpointID, "pending", s.d.time(now), c.EndpointID, true, s.d.time(now), c.Limit)
 		if err != nil {
 			return nil, err
 		}

@@ -71,6 +71,9 @@ type Store struct {
 	// touched keeps the endpoints' last_triggered_at off the delivery
 	// path (see touchEndpoints).
 	touched touched
+	// rateSlots are the endpoints' rate slots on SQLite, whose one
+	// process keeps them in memory (see endpoint_rate.go).
+	rateSlots memoryRateSlots
 
 	// MinFreeBytes is the fewest bytes free on the file system of an
 	// SQLite database for Checks to report the disk ready; 0 means
