@@ -138,6 +138,9 @@ type Dispatcher struct {
 	// publishers hand deliveries over (see Reserve).
 	running bool
 	runCtx  context.Context
+	// fifo remembers which endpoints are FIFO (see fifo.go): true for
+	// one claimed in order, false for one known not to be.
+	fifo map[string]bool
 }
 
 // endpointQueue is the claimed work of one endpoint not yet sent.
@@ -200,6 +203,7 @@ func (d *Dispatcher) init() {
 		d.due = map[string]uint64{}
 		d.discover = true
 		d.perRequest = map[string]int{}
+		d.fifo = map[string]bool{}
 	})
 }
 
@@ -307,8 +311,8 @@ func (d *Dispatcher) Reserve(endpointIDs []string) (leaseUntil time.Time, take [
 		if room <= 0 {
 			break
 		}
-		if _, due := d.due[id]; due {
-			continue
+		if _, due := d.due[id]; due || d.fifo[id] {
+			continue // older ones wait in the store, or only the FIFO claim may send it
 		}
 		if queued, backlog := d.backlog(id); queued >= backlog/2 {
 			continue
@@ -428,7 +432,8 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 		d.mu.Unlock()
 	}
 	claims, marks := d.claims()
-	if len(claims) == 0 {
+	claims, marks, fifoClaims, fifoMarks := d.splitFIFO(claims, marks)
+	if len(claims) == 0 && len(fifoClaims) == 0 {
 		return false, nil
 	}
 	// The time is read again once the marks are taken: a Wake that came
@@ -437,11 +442,17 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	// (an endpoint left waiting for the next poll: a first ping stalled so
 	// in CI).
 	now = d.Clock.Now()
-	ds, err := d.Store.ClaimEndpointDeliveries(ctx, now, now.Add(d.Lease), claims)
-	if err != nil {
-		return false, err
+	var ds []*hookd.Delivery
+	if len(claims) > 0 {
+		if ds, err = d.Store.ClaimEndpointDeliveries(ctx, now, now.Add(d.Lease), claims); err != nil {
+			return false, err
+		}
 	}
-	d.observeClaim(len(ds))
+	fifo, err := d.claimFIFO(ctx, now, fifoClaims, fifoMarks)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Error("claim deliveries of fifo endpoints", "err", err)
+	}
+	d.observeClaim(len(ds) + len(fifo))
 	// An endpoint that gave fewer than asked has nothing more due, unless
 	// a Wake named it since the claim was made.
 	got := make(map[string]int, len(claims))
@@ -455,6 +466,8 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 		}
 	}
 	d.mu.Unlock()
+	d.learnFIFO(ctx, claims, got)
+	ds = append(ds, fifo...)
 	if len(ds) == 0 {
 		return false, nil
 	}
@@ -503,6 +516,9 @@ func (d *Dispatcher) claims() (claims []hookd.EndpointClaim, marks []uint64) {
 	for id, mark := range d.due { // map order: no endpoint is always last
 		if room <= 0 {
 			break
+		}
+		if d.fifo[id] && d.endpoints[id] != nil {
+			continue // claimed again once its sender is done (fifo.go)
 		}
 		queued, backlog := d.backlog(id)
 		if queued > backlog/2 {
@@ -564,6 +580,11 @@ func (d *Dispatcher) jobs(ds []*hookd.Delivery, events []*hookd.Event, endpoints
 		}
 		endpointByID[e.ID] = opened{e, secrets}
 	}
+	d.mu.Lock()
+	for _, e := range endpoints {
+		d.fifo[e.ID] = e.FIFO()
+	}
+	d.mu.Unlock()
 	jobs := make([]*job, 0, len(ds))
 	for _, dl := range ds {
 		ev, ep := eventByID[dl.EventID], endpointByID[dl.EndpointID]
@@ -611,9 +632,10 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 // senderLimit is how many requests to e may be in flight at once: one for
 // a ping endpoint, whose notifications are consolidated (a ping covers
 // every payload numbered when it is sent, so two at once would announce
-// the same ones), EndpointConcurrency for others.
+// the same ones), and for a FIFO endpoint (fifo.go), EndpointConcurrency
+// for others.
 func (d *Dispatcher) senderLimit(e *hookd.Endpoint) int {
-	if e.Mode == hookd.ModePing {
+	if e.Mode == hookd.ModePing || e.FIFO() {
 		return 1
 	}
 	return d.EndpointConcurrency
@@ -640,7 +662,14 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			if q.senders == 0 {
 				delete(d.endpoints, endpointID)
 			}
+			next := d.fifo[endpointID] && q.disabledReason == ""
+			if next {
+				d.markDue(endpointID) // its next deliveries in order
+			}
 			d.mu.Unlock()
+			if next {
+				d.signal()
+			}
 			return
 		}
 		ep := q.jobs[0].endpoint
@@ -676,6 +705,9 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			results = d.unsent(jobs, disabled != "")
 		case ep.Mode == hookd.ModePull:
 			results = d.settled(jobs)
+		case ep.FIFO():
+			d.sendFIFO(ctx, q, jobs)
+			continue // recorded
 		default:
 			if ep.Mode == hookd.ModePing {
 				d.pacePing(ctx, ep)
@@ -799,7 +831,10 @@ func (d *Dispatcher) recordLoop() {
 // record stores one batch of results. If the store fails the deliveries
 // stay running and are sent again when their lease expires: delivery is at
 // least once.
-func (d *Dispatcher) record(results []result) {
+func (d *Dispatcher) record(results []result) { _ = d.recordErr(results) }
+
+// recordErr is record, returning the store's error.
+func (d *Dispatcher) recordErr(results []result) error {
 	var endpoints []hookd.EndpointResult
 	index := map[string]int{}
 	plain := make([]hookd.DeliveryResult, len(results))
@@ -848,4 +883,5 @@ func (d *Dispatcher) record(results []result) {
 	}
 	d.mu.Unlock()
 	d.signal() // room for more
+	return err
 }

@@ -17,7 +17,7 @@ const endpointColumns = "id, tenant_id, name, url, description, event_types, all
 	"disabled_at, last_triggered_at, verify_tls, format, max_events_per_request, mode, headers, verification_key, " +
 	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at, " +
 	"sealed_headers, last_txn, notified_txn, pulled_txn, ping_delivery_id, last_pulled_at, pull_active_since, inactive_at, " +
-	"event_filter, batch_window_ms"
+	"event_filter, batch_window_ms, ordering"
 
 // endpoints are the tenants' endpoints; lists add the tenant's condition.
 var endpoints = &table[*hookd.Endpoint]{
@@ -42,13 +42,14 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		current, previous, sealedHeaders  []byte
 		pingDelivery, filter              sql.NullString
 		batchWindowMS                     int64
+		ordering                          string
 		lastPulled, activeSince, inactive timeValue
 	)
 	dest := []any{&e.ID, &e.TenantID, &e.Name, &e.URL, &e.Description, &eventTypes, &e.AllEventTypes, &e.Enabled,
 		&e.DisabledReason, &disabled, &triggered, &e.VerifyTLS, &format, &e.MaxEventsPerRequest, &mode, &headers,
 		&e.SealedVerificationKey, &e.VerificationKeyHeader, &e.TimeoutSeconds, &current, &previous, &prevExp,
 		&created, &updated, &sealedHeaders, &e.LastTransaction, &e.NotifiedTransaction, &e.PulledTransaction,
-		&pingDelivery, &lastPulled, &activeSince, &inactive, &filter, &batchWindowMS}
+		&pingDelivery, &lastPulled, &activeSince, &inactive, &filter, &batchWindowMS, &ordering}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -77,6 +78,7 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		e.Filter = f
 	}
 	e.BatchWindow = time.Duration(batchWindowMS) * time.Millisecond
+	e.Ordering = hookd.EndpointOrdering(ordering)
 	e.PingDeliveryID = pingDelivery.String
 	e.LastPulledAt = lastPulled.ptr()
 	e.PullActiveSince = activeSince.ptr()
@@ -152,14 +154,14 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint, quota ...
 		return interpretError(err, op, noun)
 	}
 	_, err = s.execEndpoint(ctx, e, quota, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
-		") VALUES ("+placeholders(34)+")"),
+		") VALUES ("+placeholders(35)+")"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
 		e.MaxEventsPerRequest, string(e.Mode), headers, nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader,
 		e.TimeoutSeconds, nullBytes(current), nullBytes(previous), s.d.nullTime(prevExp),
 		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt), nullBytes(e.SealedHeaders), e.LastTransaction,
 		e.NotifiedTransaction, e.PulledTransaction, nullString(e.PingDeliveryID), s.d.nullTime(e.LastPulledAt),
-		s.d.nullTime(e.PullActiveSince), s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds())
+		s.d.nullTime(e.PullActiveSince), s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds(), orderingValue(e.Ordering))
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
@@ -203,14 +205,19 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
 		previous_secret_expires_at = ?, sealed_headers = ?, pull_active_since = ?, inactive_at = ?, event_filter = ?,
-		batch_window_ms = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		batch_window_ms = ?, ordering = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
 		e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason, s.d.nullTime(e.DisabledAt),
 		e.VerifyTLS, string(e.Format), e.MaxEventsPerRequest, string(e.Mode), headers,
 		nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader, e.TimeoutSeconds, nullBytes(current),
 		nullBytes(previous), s.d.nullTime(prevExp), nullBytes(e.SealedHeaders), s.d.nullTime(e.PullActiveSince),
-		s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds(), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
+		s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds(), orderingValue(e.Ordering), s.d.time(e.UpdatedAt), e.TenantID, e.ID)
 	if err := mustAffect(res, err); err != nil {
 		return interpretError(err, op, noun)
+	}
+	if e.FIFO() {
+		if err := s.numberWaitingDeliveries(ctx, e.ID); err != nil {
+			return interpretError(err, op, "delivery")
+		}
 	}
 	lastTriggered := e.LastTriggeredAt
 	normalizeEndpoint(e)
