@@ -317,3 +317,77 @@ func testFIFOOrder(t *testing.T, failing bool, stores ...*sqlstore.Store) {
 		t.Errorf("%d requests, want %d (every 10th twice)", len(rc.arrivals), events+events/10)
 	}
 }
+
+// TestFIFOReplay replays, in bulk, the 50 succeeded deliveries of a FIFO
+// endpoint (published by 8 concurrent publishers): they arrive again in
+// their order, one at a time.
+func TestFIFOReplay(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		const events = 50
+		ctx := context.Background()
+		clock := hookd.NewManualClock(time.Now())
+		instances := startFIFOInstances(t, clock, make(chan struct{}, 1), s)
+		a := instances[0].app
+		tn, err := a.CreateTenant(ctx, app.CreateTenantInput{Slug: "acme", Plan: hookd.PlanEnterprise})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := newFIFOReceiver(t, nil)
+		ep, err := a.CreateEndpoint(ctx, tn.ID, app.CreateEndpointInput{Name: "ordered", URL: rc.URL, Ordering: "fifo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := publishConcurrently(t, instances, tn.ID, events)
+		waitArrivals(t, rc, events)
+		want := seqOrder(t, a, tn.ID, ep.ID, ids)
+		if got := rc.succeeded(); !slices.Equal(got, want) {
+			t.Fatalf("first delivery not in order")
+		}
+		// The results are stored before the last request's sender ends.
+		waitFor(t, "the deliveries succeeded", func() bool {
+			p, err := a.PreviewReplay(ctx, tn.ID, hookd.ReplayFilter{EndpointID: ep.ID, State: hookd.DeliverySucceeded})
+			return err == nil && p.Count == events
+		})
+		r, err := a.StartReplay(ctx, tn.ID, hookd.ReplayFilter{EndpointID: ep.ID})
+		if err != nil || r.Total != events {
+			t.Fatalf("start replay: %+v, %v", r, err)
+		}
+		if n, err := a.RunReplays(ctx); err != nil || n != events {
+			t.Fatalf("RunReplays resent %d (%v), want %d", n, err, events)
+		}
+		waitArrivals(t, rc, 2*events)
+		if got := rc.succeeded()[events:]; !slices.Equal(got, want) {
+			t.Fatalf("replayed out of order:\n got %v\nwant %v", got, want)
+		}
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if rc.most != 1 {
+			t.Errorf("%d requests at once, want 1", rc.most)
+		}
+	})
+}
+
+// waitArrivals waits until rc answered n requests with success.
+func waitArrivals(t *testing.T, rc *fifoReceiver, n int) {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for len(rc.succeeded()) < n {
+		select {
+		case <-rc.progress:
+		case <-deadline:
+			t.Fatalf("%d of %d requests arrived", len(rc.succeeded()), n)
+		}
+	}
+}
+
+// waitFor polls cond until it holds, failing t after waitTimeout.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
