@@ -48,6 +48,8 @@ type endpointForm struct {
 	Headers string
 	// Filter is the payload filter's JSON, "" for none.
 	Filter string
+	// Ordering is "fifo" when the events go in order, else "" or "none".
+	Ordering string
 	// Signing is the scheme of a new endpoint's secret (hmac-sha256 or
 	// ed25519); an endpoint changes it by rotating its secret.
 	Signing string
@@ -92,6 +94,7 @@ func endpointFormOf(e *hookd.Endpoint) endpointForm {
 		KeyHeader:   e.VerificationKeyHeader,
 		Headers:     headers.String(),
 		Filter:      e.Filter.String(),
+		Ordering:    string(e.Ordering),
 	}
 }
 
@@ -112,6 +115,7 @@ func readEndpointForm(f url.Values) endpointForm {
 		Headers:     f.Get("headers"),
 		Signing:     f.Get("signing"),
 		Filter:      f.Get("filter"),
+		Ordering:    f.Get("ordering"),
 	}
 }
 
@@ -169,6 +173,7 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 		VerificationKeyHeader: &f.KeyHeader,
 		TimeoutSeconds:        number("body.timeout_seconds", f.Timeout),
 		Filter:                &filter,
+		Ordering:              &f.Ordering,
 	}
 	return in, problems
 }
@@ -333,7 +338,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		Name: form.Name, URL: *up.URL, Description: form.Description, EventTypes: *up.EventTypes,
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
 		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing, BatchWindowMS: up.BatchWindowMS,
-		Filter: *up.Filter,
+		Filter: *up.Filter, Ordering: form.Ordering,
 	}
 	if len(problems) > 0 {
 		form.Errors = problems

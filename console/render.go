@@ -404,6 +404,7 @@ var fieldLabels = map[string]string{
 	"max_events_per_request":  "Max events per request",
 	"timeout_seconds":         "Timeout",
 	"batch_window_ms":         "Batching window",
+	"ordering":                "Ordering",
 	"verification_key_header": "Verification key header",
 	"headers":                 "Custom headers",
 	"filter":                  "Filter",
