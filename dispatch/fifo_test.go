@@ -90,6 +90,13 @@ type fifoInstance struct {
 // configuration do. failed is told of each recorded failure.
 func startFIFOInstances(t *testing.T, clock hookd.Clock, failed chan<- struct{}, stores ...*sqlstore.Store) []*fifoInstance {
 	t.Helper()
+	return startFIFOInstancesWith(t, clock, failed, nil, stores...)
+}
+
+// startFIFOInstancesWith is startFIFOInstances with configure, if not nil,
+// changing each dispatcher before it runs.
+func startFIFOInstancesWith(t *testing.T, clock hookd.Clock, failed chan<- struct{}, configure func(*dispatch.Dispatcher), stores ...*sqlstore.Store) []*fifoInstance {
+	t.Helper()
 	box, err := secret.NewBox(secret.RandomBytes(secret.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +124,9 @@ func startFIFOInstances(t *testing.T, clock hookd.Clock, failed chan<- struct{},
 					}
 				}
 			},
+		}
+		if configure != nil {
+			configure(d)
 		}
 		a.DeliveriesStored = d.Wake
 		a.Workers = d
@@ -390,4 +400,73 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestFIFOExhausted: when a FIFO endpoint's delivery fails its last retry,
+// the endpoint is disabled and the deliveries behind it are held, none
+// sent; enabled again, it receives them in order, from the one after the
+// failed delivery.
+func TestFIFOExhausted(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		const events = 10
+		ctx := context.Background()
+		clock := hookd.NewManualClock(time.Now())
+		failed := make(chan struct{}, 1)
+		instances := startFIFOInstancesWith(t, clock, failed, func(d *dispatch.Dispatcher) {
+			d.Retry = hookd.RetryPolicy{Jitter: -1, Schedule: []time.Duration{time.Minute}} // 2 attempts
+		}, s)
+		a := instances[0].app
+		tn, err := a.CreateTenant(ctx, app.CreateTenantInput{Slug: "acme", Plan: hookd.PlanEnterprise})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := newFIFOReceiver(t, func(distinct int) bool { return distinct == 3 })
+		ep, err := a.CreateEndpoint(ctx, tn.ID, app.CreateEndpointInput{Name: "ordered", URL: rc.URL, Ordering: "fifo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for i := range events {
+			e, _, err := a.Publish(ctx, tn.ID, app.PublishInput{Type: "user.created",
+				Data: []byte(strings.Replace(userData, `"usr_1"`, fmt.Sprintf(`"usr_%d"`, i), 1))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, e.ID)
+		}
+		<-failed // the first attempt of the 3rd
+		rc.mu.Lock()
+		rc.seen[ids[2]] = false // it fails again
+		rc.mu.Unlock()
+		clock.Advance(time.Hour)
+		instances[0].d.Wake()
+		waitFor(t, "the endpoint is disabled", func() bool {
+			e, err := a.Endpoint(ctx, tn.ID, ep.ID)
+			return err == nil && !e.Enabled
+		})
+		if got := rc.succeeded(); !slices.Equal(got, ids[:2]) {
+			t.Fatalf("before the endpoint was disabled: %v, want the first 2", got)
+		}
+		waitFor(t, "the rest is held", func() bool {
+			p, err := a.PreviewReplay(ctx, tn.ID, hookd.ReplayFilter{EndpointID: ep.ID, State: hookd.DeliveryHeld})
+			return err == nil && p.Count == events-3
+		})
+		rc.mu.Lock()
+		rc.fail = nil
+		rc.mu.Unlock()
+		if _, err := a.EnableEndpoint(ctx, tn.ID, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		instances[0].d.Wake()
+		waitArrivals(t, rc, events-1)
+		want := append(slices.Clone(ids[:2]), ids[3:]...)
+		if got := rc.succeeded(); !slices.Equal(got, want) {
+			t.Fatalf("after enabling: %v, want %v", got, want)
+		}
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if rc.most != 1 {
+			t.Errorf("%d requests at once, want 1", rc.most)
+		}
+	})
 }

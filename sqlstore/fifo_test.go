@@ -100,7 +100,7 @@ func fifoResult(d *hookd.Delivery, state hookd.DeliveryState, runAt time.Time, s
 // order; the usual claim never takes them; the FIFO claim takes them in
 // order, nothing while one is running, nothing while the first waiting
 // one is in backoff (a retry blocks those behind it), and nothing while
-// the endpoint is disabled.
+// the endpoint is disabled; a resent delivery keeps its place.
 func TestClaimFIFO(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := t.Context()
@@ -162,6 +162,26 @@ func TestClaimFIFO(t *testing.T) {
 		}
 		if got := claimSeqs(t, s, w.endpoint.ID, retry, 10); !slices.Equal(got, []int64{4, 5, 6}) {
 			t.Fatalf("claim once enabled: %v, want [4 5 6]", got)
+		}
+		// A delivery sent again keeps its place: after the ones running,
+		// before those published after it.
+		w.publish(t)
+		w.publish(t)
+		if _, err := s.ResendDelivery(ctx, w.endpoint.TenantID, w.ds[1].ID, retry); err != nil {
+			t.Fatal(err)
+		}
+		if got := claimSeqs(t, s, w.endpoint.ID, retry, 10); len(got) != 0 {
+			t.Fatalf("claimed %v while 4 to 6 are running", got)
+		}
+		var rs []hookd.DeliveryResult
+		for _, d := range w.ds[3:6] {
+			rs = append(rs, fifoResult(d, hookd.DeliverySucceeded, retry, true))
+		}
+		if err := s.RecordDeliveries(ctx, rs, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := claimSeqs(t, s, w.endpoint.ID, retry, 10); !slices.Equal(got, []int64{2, 7, 8}) {
+			t.Fatalf("claim after resending 2: %v, want [2 7 8]", got)
 		}
 		// Not FIFO any more: the FIFO claim says so.
 		ep.Ordering = hookd.OrderingNone
