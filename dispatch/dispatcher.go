@@ -138,8 +138,8 @@ type Dispatcher struct {
 	// publishers hand deliveries over (see Reserve).
 	running bool
 	runCtx  context.Context
-	// fifo remembers which endpoints are FIFO (see fifo.go): true for
-	// one claimed in order, false for one known not to be.
+	// fifo holds the endpoints known to be FIFO (see fifo.go), whose
+	// deliveries are claimed in order.
 	fifo map[string]bool
 }
 
@@ -582,7 +582,11 @@ func (d *Dispatcher) jobs(ds []*hookd.Delivery, events []*hookd.Event, endpoints
 	}
 	d.mu.Lock()
 	for _, e := range endpoints {
-		d.fifo[e.ID] = e.FIFO()
+		if e.FIFO() {
+			d.fifo[e.ID] = true
+		} else {
+			delete(d.fifo, e.ID)
+		}
 	}
 	d.mu.Unlock()
 	jobs := make([]*job, 0, len(ds))

@@ -57,7 +57,7 @@ func (d *Dispatcher) claimFIFO(ctx context.Context, now time.Time, claims []hook
 		d.mu.Lock()
 		switch {
 		case !fifo:
-			d.fifo[c.EndpointID] = false
+			delete(d.fifo, c.EndpointID)
 			d.markDue(c.EndpointID)
 		case len(ds) < c.Limit && d.due[c.EndpointID] == marks[i]:
 			delete(d.due, c.EndpointID)
