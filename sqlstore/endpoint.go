@@ -123,7 +123,8 @@ func filterValue(f *hookd.Filter) any {
 }
 
 // normalizeEndpoint makes e as it reads back: times rounded as stored,
-// empty lists and maps rather than nil, and no plaintext secrets.
+// empty lists and maps rather than nil, ordering none rather than "", and
+// no plaintext secrets.
 func normalizeEndpoint(e *hookd.Endpoint) {
 	if e.EventTypes == nil {
 		e.EventTypes = []string{}
@@ -131,6 +132,7 @@ func normalizeEndpoint(e *hookd.Endpoint) {
 	if e.Headers == nil {
 		e.Headers = map[string]string{}
 	}
+	e.Ordering = hookd.EndpointOrdering(orderingValue(e.Ordering))
 	e.DisabledAt = storeTimePtr(e.DisabledAt)
 	e.LastTriggeredAt = storeTimePtr(e.LastTriggeredAt)
 	e.LastPulledAt = storeTimePtr(e.LastPulledAt)
