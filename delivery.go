@@ -66,6 +66,15 @@ type Delivery struct {
 	// Pull is set, when publishing, on a delivery to an endpoint whose
 	// mode Pulls: see PullDelivery. Never set on a delivery read back.
 	Pull *PullDelivery
+	// Ordered is set, when publishing, on a delivery to a FIFO endpoint
+	// (Endpoint.FIFO): the store numbers it (Seq). Never set on a
+	// delivery read back.
+	Ordered bool
+	// Seq is the place of a delivery to a FIFO endpoint in its order:
+	// taken from the endpoint's counter in the publishing transaction, so
+	// numbers follow commit order. 0 for a delivery not numbered (to an
+	// endpoint that was not FIFO when it was published).
+	Seq int64
 }
 
 // Attempt is one request sent for a delivery and what came back. Bodies are

@@ -114,6 +114,9 @@ type Endpoint struct {
 	// receives beside its event types: events it does not match are not
 	// delivered to it.
 	Filter *Filter
+	// Ordering is OrderingNone or, for a full-mode endpoint, OrderingFIFO
+	// (ordering.go).
+	Ordering EndpointOrdering
 	// Secrets are the signing secrets, the current one first, then the
 	// previous one (with an expiry) for SecretRotationOverlap after a
 	// rotation.

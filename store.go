@@ -305,6 +305,20 @@ type DeliveryStore interface {
 	// endpoint's in order. Callers racing, in this process or another
 	// sharing the database, never get the same delivery.
 	ClaimEndpointDeliveries(ctx context.Context, now, leaseUntil time.Time, claims []EndpointClaim) ([]*Delivery, error)
+	// ClaimFIFODeliveries claims the next deliveries of a FIFO endpoint
+	// (Endpoint.FIFO), in their order (Seq), if it is enabled and none of
+	// its deliveries is running: the first waiting one (pending or
+	// running) if it is pending and due at now, and up to limit-1 pending
+	// ones due at now that follow it, stopping at the first that is not.
+	// They become running until leaseUntil. fifo is false when the
+	// endpoint is gone or not FIFO: ClaimEndpointDeliveries claims those
+	// (and never a FIFO endpoint's deliveries). Callers racing, in this
+	// process or another sharing the database, never claim past a running
+	// delivery.
+	ClaimFIFODeliveries(ctx context.Context, now, leaseUntil time.Time, endpointID string, limit int) (ds []*Delivery, fifo bool, err error)
+	// FIFOEndpoints returns those of the given endpoint IDs that are FIFO
+	// endpoints.
+	FIFOEndpoints(ctx context.Context, ids []string) ([]string, error)
 	// ReleaseExpiredLeases makes running deliveries whose lease ended
 	// before expiredBefore pending and due at now, and returns how many.
 	// Rows another caller is updating are left for a later call.

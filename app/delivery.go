@@ -192,5 +192,6 @@ func newDelivery(e *hookd.Event, ep *hookd.Endpoint, now time.Time) *hookd.Deliv
 	if ep.Mode.Pulls() {
 		d.Pull = &hookd.PullDelivery{Notify: ep.Mode == hookd.ModePing}
 	}
+	d.Ordered = ep.FIFO()
 	return d
 }

@@ -49,6 +49,8 @@ type CreateEndpointInput struct {
 	RateLimitBurst        *int   // 1 to RateLimit; default RateLimit
 	// Filter is a payload filter (hookd.Filter); empty for none.
 	Filter json.RawMessage
+	// Ordering is "" or none (default), or fifo (full mode only).
+	Ordering string
 	// Signing is hmac-sha256 (default: a shared whsec_ secret) or ed25519
 	// (a key pair whose public half receivers verify with).
 	Signing string
@@ -74,6 +76,7 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 		Format:                hookd.FormatJSON,
 		MaxEventsPerRequest:   1,
 		Mode:                  hookd.ModeFull,
+		Ordering:              hookd.OrderingNone,
 		VerificationKeyHeader: hookd.DefaultVerificationKeyHeader,
 		TimeoutSeconds:        hookd.DefaultEndpointTimeout,
 		CreatedAt:             now,
@@ -91,6 +94,9 @@ func (a *App) CreateEndpoint(ctx context.Context, tenantID string, in CreateEndp
 	}
 	if len(in.Filter) > 0 {
 		up.Filter = &in.Filter
+	}
+	if in.Ordering != "" {
+		up.Ordering = &in.Ordering
 	}
 	if in.Format != "" {
 		up.Format = &in.Format
@@ -208,6 +214,9 @@ type UpdateEndpointInput struct {
 	// Filter, when not nil, replaces the payload filter (hookd.Filter):
 	// a JSON object, or empty or null to remove it.
 	Filter *json.RawMessage
+	// Ordering, when not nil, is the new ordering: "" or none, or fifo
+	// (full mode only; hookd.OrderingFIFO).
+	Ordering *string
 }
 
 // UpdateEndpoint changes an endpoint of the tenant. Returns ENOTFOUND,
@@ -623,6 +632,16 @@ func (a *App) applyEndpointInput(ctx context.Context, e *hookd.Endpoint, in Upda
 		f, fs := hookd.ParseFilter(*in.Filter, "body.filter")
 		fields = append(fields, fs...)
 		e.Filter = f
+	}
+	if in.Ordering != nil {
+		if o, ok := hookd.ParseOrdering(*in.Ordering); !ok {
+			bad("body.ordering", "must be none or fifo")
+		} else {
+			e.Ordering = o
+		}
+	}
+	if e.Ordering == hookd.OrderingFIFO && e.Mode != hookd.ModeFull {
+		bad("body.ordering", "fifo is for full mode endpoints only: a %s endpoint's receiver lists its payloads in order itself", e.Mode)
 	}
 	if len(fields) > 0 {
 		return hookd.Invalid(message, fields...)

@@ -203,8 +203,10 @@ func (a *App) handOver(ds []*hookd.Delivery, endpoints []*hookd.Endpoint) ([]*ho
 	var ids []string
 	for i, d := range ds {
 		// A payload becomes a delivery (a ping) only if the store says
-		// so: the workers cannot take it in advance.
-		if d.State == hookd.DeliveryPending && d.Pull == nil {
+		// so: the workers cannot take it in advance. Nor a delivery to a
+		// FIFO endpoint: only the claim of its first waiting delivery
+		// sends it in order.
+		if d.State == hookd.DeliveryPending && d.Pull == nil && !d.Ordered {
 			offered = append(offered, i)
 			ids = append(ids, d.EndpointID)
 		}

@@ -50,6 +50,8 @@ type endpointForm struct {
 	Headers string
 	// Filter is the payload filter's JSON, "" for none.
 	Filter string
+	// Ordering is "fifo" when the events go in order, else "" or "none".
+	Ordering string
 	// Signing is the scheme of a new endpoint's secret (hmac-sha256 or
 	// ed25519); an endpoint changes it by rotating its secret.
 	Signing string
@@ -97,6 +99,7 @@ func endpointFormOf(e *hookd.Endpoint) endpointForm {
 		KeyHeader:   e.VerificationKeyHeader,
 		Headers:     headers.String(),
 		Filter:      e.Filter.String(),
+		Ordering:    string(e.Ordering),
 	}
 }
 
@@ -119,6 +122,7 @@ func readEndpointForm(f url.Values) endpointForm {
 		Headers:     f.Get("headers"),
 		Signing:     f.Get("signing"),
 		Filter:      f.Get("filter"),
+		Ordering:    f.Get("ordering"),
 	}
 }
 
@@ -179,6 +183,7 @@ func (f endpointForm) input() (app.UpdateEndpointInput, []hookd.FieldError) {
 		VerificationKeyHeader: &f.KeyHeader,
 		TimeoutSeconds:        number("body.timeout_seconds", f.Timeout),
 		Filter:                &filter,
+		Ordering:              &f.Ordering,
 	}
 	return in, problems
 }
@@ -344,7 +349,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, v *visit
 		VerifyTLS: up.VerifyTLS, Format: form.Format, MaxEventsPerRequest: up.MaxEventsPerRequest, Mode: form.Mode,
 		Headers: up.Headers, VerificationKeyHeader: form.KeyHeader, TimeoutSeconds: up.TimeoutSeconds, Signing: form.Signing, BatchWindowMS: up.BatchWindowMS,
 		RateLimit: up.RateLimit, RateLimitBurst: up.RateLimitBurst,
-		Filter: *up.Filter,
+		Filter: *up.Filter, Ordering: form.Ordering,
 	}
 	if len(problems) > 0 {
 		form.Errors = problems

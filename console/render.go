@@ -406,6 +406,7 @@ var fieldLabels = map[string]string{
 	"batch_window_ms":         "Batching window",
 	"rate_limit":              "Rate limit",
 	"rate_limit_burst":        "Burst",
+	"ordering":                "Ordering",
 	"verification_key_header": "Verification key header",
 	"headers":                 "Custom headers",
 	"filter":                  "Filter",

@@ -142,6 +142,9 @@ type Dispatcher struct {
 	// publishers hand deliveries over (see Reserve).
 	running bool
 	runCtx  context.Context
+	// fifo holds the endpoints known to be FIFO (see fifo.go), whose
+	// deliveries are claimed in order.
+	fifo map[string]bool
 }
 
 // endpointQueue is the claimed work of one endpoint not yet sent.
@@ -204,6 +207,7 @@ func (d *Dispatcher) init() {
 		d.due = map[string]uint64{}
 		d.discover = true
 		d.perRequest = map[string]int{}
+		d.fifo = map[string]bool{}
 	})
 }
 
@@ -311,8 +315,8 @@ func (d *Dispatcher) Reserve(endpointIDs []string) (leaseUntil time.Time, take [
 		if room <= 0 {
 			break
 		}
-		if _, due := d.due[id]; due {
-			continue
+		if _, due := d.due[id]; due || d.fifo[id] {
+			continue // older ones wait in the store, or only the FIFO claim may send it
 		}
 		if queued, backlog := d.backlog(id); queued >= backlog/2 {
 			continue
@@ -432,7 +436,8 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 		d.mu.Unlock()
 	}
 	claims, marks := d.claims()
-	if len(claims) == 0 {
+	claims, marks, fifoClaims, fifoMarks := d.splitFIFO(claims, marks)
+	if len(claims) == 0 && len(fifoClaims) == 0 {
 		return false, nil
 	}
 	// The time is read again once the marks are taken: a Wake that came
@@ -441,11 +446,17 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	// (an endpoint left waiting for the next poll: a first ping stalled so
 	// in CI).
 	now = d.Clock.Now()
-	ds, err := d.Store.ClaimEndpointDeliveries(ctx, now, now.Add(d.Lease), claims)
-	if err != nil {
-		return false, err
+	var ds []*hookd.Delivery
+	if len(claims) > 0 {
+		if ds, err = d.Store.ClaimEndpointDeliveries(ctx, now, now.Add(d.Lease), claims); err != nil {
+			return false, err
+		}
 	}
-	d.observeClaim(len(ds))
+	fifo, err := d.claimFIFO(ctx, now, fifoClaims, fifoMarks)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Error("claim deliveries of fifo endpoints", "err", err)
+	}
+	d.observeClaim(len(ds) + len(fifo))
 	// An endpoint that gave fewer than asked has nothing more due, unless
 	// a Wake named it since the claim was made.
 	got := make(map[string]int, len(claims))
@@ -459,6 +470,8 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 		}
 	}
 	d.mu.Unlock()
+	d.learnFIFO(ctx, claims, got)
+	ds = append(ds, fifo...)
 	if len(ds) == 0 {
 		return false, nil
 	}
@@ -507,6 +520,9 @@ func (d *Dispatcher) claims() (claims []hookd.EndpointClaim, marks []uint64) {
 	for id, mark := range d.due { // map order: no endpoint is always last
 		if room <= 0 {
 			break
+		}
+		if d.fifo[id] && d.endpoints[id] != nil {
+			continue // claimed again once its sender is done (fifo.go)
 		}
 		queued, backlog := d.backlog(id)
 		if queued > backlog/2 {
@@ -568,6 +584,15 @@ func (d *Dispatcher) jobs(ds []*hookd.Delivery, events []*hookd.Event, endpoints
 		}
 		endpointByID[e.ID] = opened{e, secrets}
 	}
+	d.mu.Lock()
+	for _, e := range endpoints {
+		if e.FIFO() {
+			d.fifo[e.ID] = true
+		} else {
+			delete(d.fifo, e.ID)
+		}
+	}
+	d.mu.Unlock()
 	jobs := make([]*job, 0, len(ds))
 	for _, dl := range ds {
 		ev, ep := eventByID[dl.EventID], endpointByID[dl.EndpointID]
@@ -615,10 +640,10 @@ func (d *Dispatcher) enqueueLocked(ctx context.Context, jobs []*job) {
 // senderLimit is how many requests to e may be in flight at once: one for
 // a ping endpoint, whose notifications are consolidated (a ping covers
 // every payload numbered when it is sent, so two at once would announce
-// the same ones), at most its burst for a rate-limited one,
-// EndpointConcurrency for others.
+// the same ones), and for a FIFO endpoint (fifo.go); at most its burst for
+// a rate-limited one; EndpointConcurrency for others.
 func (d *Dispatcher) senderLimit(e *hookd.Endpoint) int {
-	if e.Mode == hookd.ModePing {
+	if e.Mode == hookd.ModePing || e.FIFO() {
 		return 1
 	}
 	if e.RateLimit > 0 {
@@ -649,7 +674,14 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			if q.senders == 0 {
 				delete(d.endpoints, endpointID)
 			}
+			next := d.fifo[endpointID] && q.disabledReason == ""
+			if next {
+				d.markDue(endpointID) // its next deliveries in order
+			}
 			d.mu.Unlock()
+			if next {
+				d.signal()
+			}
 			return
 		}
 		ep := q.jobs[0].endpoint
@@ -685,6 +717,9 @@ func (d *Dispatcher) sender(ctx context.Context, endpointID string) {
 			results = d.unsent(jobs, disabled != "")
 		case ep.Mode == hookd.ModePull:
 			results = d.settled(jobs)
+		case ep.FIFO():
+			d.sendFIFO(ctx, q, jobs)
+			continue // recorded
 		default:
 			if ep.Mode == hookd.ModePing {
 				d.pacePing(ctx, ep)
@@ -803,7 +838,10 @@ func (d *Dispatcher) recordLoop() {
 // record stores one batch of results. If the store fails the deliveries
 // stay running and are sent again when their lease expires: delivery is at
 // least once.
-func (d *Dispatcher) record(results []result) {
+func (d *Dispatcher) record(results []result) { _ = d.recordErr(results) }
+
+// recordErr is record, returning the store's error.
+func (d *Dispatcher) recordErr(results []result) error {
 	var endpoints []hookd.EndpointResult
 	index := map[string]int{}
 	plain := make([]hookd.DeliveryResult, len(results))
@@ -852,4 +890,5 @@ func (d *Dispatcher) record(results []result) {
 	}
 	d.mu.Unlock()
 	d.signal() // room for more
+	return err
 }

@@ -48,6 +48,7 @@ type Endpoint struct {
 	TimeoutSeconds          int               `json:"timeout_seconds" example:"15" doc:"How long a delivery request may take."`
 	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty" example:"2026-11-24T09:40:00Z" doc:"After a rotation, when the previous secret stops signing."`
 	Filter                  json.RawMessage   `json:"filter" example:"{\"data.amount\":{\"$gte\":100}}" doc:"A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md. null when every event of the subscribed types is delivered."`
+	Ordering                string            `json:"ordering" enum:"none,fifo" example:"none" doc:"none sends deliveries as they come due, several at once; fifo (full mode only) sends them in the order their publications committed, one request at a time, a failing delivery blocking those behind it. See docs/webhooks.md, Ordered delivery."`
 	Signing                 string            `json:"signing" enum:"hmac-sha256,ed25519" example:"hmac-sha256" doc:"How deliveries are signed: hmac-sha256 with a shared secret (v1 signatures; see the secret operation) or ed25519 with a key pair (v1a signatures; receivers verify with public_key)."`
 	PublicKey               string            `json:"public_key,omitempty" example:"whpk_ZWQyNTUxOSBwdWJsaWMga2V5IGV4YW1wbGUgMDEyMzQ=" doc:"For ed25519 signing, the current public key (whpk_ and base64), all a receiver needs to verify."`
 	PreviousPublicKey       string            `json:"previous_public_key,omitempty" example:"whpk_cHJldmlvdXMgZWQyNTUxOSBwdWJsaWMga2V5IDAxMjM=" doc:"After a rotation from an ed25519 key, its public key, which keeps signing until previous_secret_expires_at."`
@@ -136,6 +137,7 @@ func endpointOf(e *hookd.Endpoint) Endpoint {
 	if len(e.Secrets) > 1 {
 		out.PreviousSecretExpiresAt = e.Secrets[1].ExpiresAt
 	}
+	out.Ordering = orderingOf(e.Ordering)
 	if e.Filter != nil {
 		out.Filter = e.Filter.JSON()
 	} else {
@@ -175,6 +177,7 @@ type createEndpointInput struct {
 		VerificationKeyHeader string            `json:"verification_key_header,omitempty" example:"X-Hookd-Verification-Key" doc:"The header the verification key is sent in. Default X-Hookd-Verification-Key."`
 		TimeoutSeconds        *int              `json:"timeout_seconds,omitempty" example:"15" doc:"1 to 60. Default 15."`
 		Filter                json.RawMessage   `json:"filter,omitempty" example:"{\"data.amount\":{\"$gte\":100}}" doc:"A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md. Leave out for none."`
+		Ordering              string            `json:"ordering,omitempty" example:"fifo" doc:"none (default) or fifo: the endpoint's events arrive in the order their publications committed, one request at a time; a failing delivery blocks those behind it until it succeeds or exhausts its retries. Full mode only. See docs/webhooks.md, Ordered delivery."`
 		BatchWindowMS         *int              `json:"batch_window_ms,omitempty" example:"500" doc:"0 to 5000. Default 0. With max_events_per_request above 1, how long hookd may wait to fill a request: a steady trickle then arrives in full batches."`
 		RateLimit             *int              `json:"rate_limit,omitempty" minimum:"0" maximum:"10000" example:"20" doc:"0 to 10000 requests per second. Default 0 (no limit). Holds across all hookd instances, measured at the receiver: at most this many requests arrive in any second. Deliveries over it wait; they are not failed and use no retry."`
 		RateLimitBurst        *int              `json:"rate_limit_burst,omitempty" minimum:"1" maximum:"10000" example:"20" doc:"1 to rate_limit. Default rate_limit (up to rate_limit requests may go at once after a quiet second); 1 spaces requests evenly. Only with a rate_limit."`
@@ -196,7 +199,7 @@ func registerCreateEndpoint(api huma.API, a *app.App) {
 		e, err := a.CreateEndpoint(ctx, tenantID(ctx), app.CreateEndpointInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, EventTypes: b.EventTypes, VerifyTLS: b.VerifyTLS,
 			Format: b.Format, MaxEventsPerRequest: b.MaxEventsPerRequest, Mode: b.Mode, Headers: b.Headers,
-			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing, Filter: b.Filter,
+			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, Signing: b.Signing, Filter: b.Filter, Ordering: b.Ordering,
 			BatchWindowMS: b.BatchWindowMS, RateLimit: b.RateLimit, RateLimitBurst: b.RateLimitBurst,
 		})
 		if err != nil {
@@ -261,6 +264,7 @@ type updateEndpointInput struct {
 		RateLimit             *int               `json:"rate_limit,omitempty" minimum:"0" maximum:"10000" example:"20" doc:"0 to 10000 requests per second; 0 removes the limit. Without rate_limit_burst, the burst stays if it fits, else becomes rate_limit."`
 		RateLimitBurst        *int               `json:"rate_limit_burst,omitempty" minimum:"1" maximum:"10000" example:"5" doc:"1 to rate_limit."`
 		Filter                json.RawMessage    `json:"filter,omitempty" example:"{\"type\":{\"$startsWith\":\"invoice.\"}}" doc:"A new payload filter; null removes it. A payload filter: only events it matches are delivered (others are not, and count as nothing). Keys name fields (type, data, or paths such as data.customer.tier); values are literals or objects of $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $not; $and, $or and $not combine filters. See docs/webhooks.md."`
+		Ordering              *string            `json:"ordering,omitempty" example:"fifo" doc:"none or fifo (full mode only)."`
 	}
 }
 
@@ -278,6 +282,7 @@ func registerUpdateEndpoint(api huma.API, a *app.App) {
 			VerificationKeyHeader: b.VerificationKeyHeader, TimeoutSeconds: b.TimeoutSeconds, BatchWindowMS: b.BatchWindowMS,
 			RateLimit: b.RateLimit, RateLimitBurst: b.RateLimitBurst,
 		}
+		up.Ordering = b.Ordering
 		if b.Filter != nil {
 			up.Filter = &b.Filter
 		}
@@ -407,4 +412,12 @@ func registerDisableEndpoint(api huma.API, a *app.App) {
 		}
 		return &endpointOutput{Body: endpointView(a)(e)}, nil
 	})
+}
+
+// orderingOf is an endpoint's ordering as the API shows it: none for "".
+func orderingOf(o hookd.EndpointOrdering) string {
+	if o == "" {
+		return string(hookd.OrderingNone)
+	}
+	return string(o)
 }

@@ -23,7 +23,7 @@ var _ hookd.DeliveryStore = (*Store)(nil)
 // others start at their defaults.
 const deliveryInsertColumns = "id, tenant_id, event_id, endpoint_id, event_type, state, attempts, run_at, lease_until, created_at, updated_at"
 
-const deliveryColumns = deliveryInsertColumns + ", round_start, last_attempt_at, last_status, last_error"
+const deliveryColumns = deliveryInsertColumns + ", round_start, last_attempt_at, last_status, last_error, seq"
 
 // deliveries are the tenants' deliveries; lists add the tenant's condition.
 var deliveries = &table[*hookd.Delivery]{
@@ -45,9 +45,10 @@ func scanDelivery(sc scanner, extra ...any) (*hookd.Delivery, error) {
 		state                   string
 		runAt, created, updated timeValue
 		lease, lastAttempt      timeValue
+		seq                     sql.NullInt64
 	)
 	dest := []any{&d.ID, &d.TenantID, &d.EventID, &d.EndpointID, &d.EventType, &state, &d.Attempts,
-		&runAt, &lease, &created, &updated, &d.RoundStart, &lastAttempt, &d.LastStatus, &d.LastError}
+		&runAt, &lease, &created, &updated, &d.RoundStart, &lastAttempt, &d.LastStatus, &d.LastError, &seq}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -57,6 +58,7 @@ func scanDelivery(sc scanner, extra ...any) (*hookd.Delivery, error) {
 	d.CreatedAt = created.Time
 	d.UpdatedAt = updated.Time
 	d.LastAttemptAt = lastAttempt.ptr()
+	d.Seq = seq.Int64
 	return &d, nil
 }
 
@@ -112,6 +114,8 @@ func scanID(sc scanner, extra ...any) (string, error) {
 // claimEndpointQuery claims the due deliveries of one enabled endpoint not
 // paused (hookd.EndpointRateStore.PauseEndpoint), in the order of the index
 // on (endpoint_id, state, run_at, id), so it reads only the rows it claims.
+// A FIFO endpoint's deliveries are never claimed so, only in order by
+// ClaimFIFODeliveries (fifo.go).
 func claimEndpointQuery(d *dialect) string {
 	lock := ""
 	if d.name == BackendPostgres {
@@ -119,7 +123,7 @@ func claimEndpointQuery(d *dialect) string {
 	}
 	return "UPDATE deliveries SET state = ?, lease_until = ?, updated_at = ? WHERE id IN (" +
 		"SELECT id FROM deliveries WHERE endpoint_id = ? AND state = ? AND run_at <= ?" +
-		" AND EXISTS (SELECT 1 FROM endpoints WHERE id = ? AND enabled = ? AND (paused_until IS NULL OR paused_until <= ?))" +
+		" AND EXISTS (SELECT 1 FROM endpoints WHERE id = ? AND enabled = ? AND (paused_until IS NULL OR paused_until <= ?) AND (ordering <> 'fifo' OR mode <> 'full'))" +
 		" ORDER BY run_at, id LIMIT ?" + lock + ") RETURNING " + deliveryColumns
 }
 

@@ -17,7 +17,7 @@ const endpointColumns = "id, tenant_id, name, url, description, event_types, all
 	"disabled_at, last_triggered_at, verify_tls, format, max_events_per_request, mode, headers, verification_key, " +
 	"verification_key_header, timeout_seconds, secret, previous_secret, previous_secret_expires_at, created_at, updated_at, " +
 	"sealed_headers, last_txn, notified_txn, pulled_txn, ping_delivery_id, last_pulled_at, pull_active_since, inactive_at, " +
-	"event_filter, batch_window_ms, rate_limit, rate_limit_burst"
+	"event_filter, batch_window_ms, rate_limit, rate_limit_burst, ordering"
 
 // endpoints are the tenants' endpoints; lists add the tenant's condition.
 var endpoints = &table[*hookd.Endpoint]{
@@ -42,13 +42,14 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		current, previous, sealedHeaders  []byte
 		pingDelivery, filter              sql.NullString
 		batchWindowMS                     int64
+		ordering                          string
 		lastPulled, activeSince, inactive timeValue
 	)
 	dest := []any{&e.ID, &e.TenantID, &e.Name, &e.URL, &e.Description, &eventTypes, &e.AllEventTypes, &e.Enabled,
 		&e.DisabledReason, &disabled, &triggered, &e.VerifyTLS, &format, &e.MaxEventsPerRequest, &mode, &headers,
 		&e.SealedVerificationKey, &e.VerificationKeyHeader, &e.TimeoutSeconds, &current, &previous, &prevExp,
 		&created, &updated, &sealedHeaders, &e.LastTransaction, &e.NotifiedTransaction, &e.PulledTransaction,
-		&pingDelivery, &lastPulled, &activeSince, &inactive, &filter, &batchWindowMS, &e.RateLimit, &e.RateLimitBurst}
+		&pingDelivery, &lastPulled, &activeSince, &inactive, &filter, &batchWindowMS, &e.RateLimit, &e.RateLimitBurst, &ordering}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -77,6 +78,7 @@ func scanEndpoint(sc scanner, extra ...any) (*hookd.Endpoint, error) {
 		e.Filter = f
 	}
 	e.BatchWindow = time.Duration(batchWindowMS) * time.Millisecond
+	e.Ordering = hookd.EndpointOrdering(ordering)
 	e.PingDeliveryID = pingDelivery.String
 	e.LastPulledAt = lastPulled.ptr()
 	e.PullActiveSince = activeSince.ptr()
@@ -121,7 +123,8 @@ func filterValue(f *hookd.Filter) any {
 }
 
 // normalizeEndpoint makes e as it reads back: times rounded as stored,
-// empty lists and maps rather than nil, and no plaintext secrets.
+// empty lists and maps rather than nil, ordering none rather than "", and
+// no plaintext secrets.
 func normalizeEndpoint(e *hookd.Endpoint) {
 	if e.EventTypes == nil {
 		e.EventTypes = []string{}
@@ -129,6 +132,7 @@ func normalizeEndpoint(e *hookd.Endpoint) {
 	if e.Headers == nil {
 		e.Headers = map[string]string{}
 	}
+	e.Ordering = hookd.EndpointOrdering(orderingValue(e.Ordering))
 	e.DisabledAt = storeTimePtr(e.DisabledAt)
 	e.LastTriggeredAt = storeTimePtr(e.LastTriggeredAt)
 	e.LastPulledAt = storeTimePtr(e.LastPulledAt)
@@ -152,7 +156,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint, quota ...
 		return interpretError(err, op, noun)
 	}
 	_, err = s.execEndpoint(ctx, e, quota, s.d.rebind("INSERT INTO endpoints ("+endpointColumns+
-		") VALUES ("+placeholders(36)+")"),
+		") VALUES ("+placeholders(37)+")"),
 		e.ID, e.TenantID, e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason,
 		s.d.nullTime(e.DisabledAt), s.d.nullTime(e.LastTriggeredAt), e.VerifyTLS, string(e.Format),
 		e.MaxEventsPerRequest, string(e.Mode), headers, nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader,
@@ -160,7 +164,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *hookd.Endpoint, quota ...
 		s.d.time(e.CreatedAt), s.d.time(e.UpdatedAt), nullBytes(e.SealedHeaders), e.LastTransaction,
 		e.NotifiedTransaction, e.PulledTransaction, nullString(e.PingDeliveryID), s.d.nullTime(e.LastPulledAt),
 		s.d.nullTime(e.PullActiveSince), s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds(),
-		e.RateLimit, e.RateLimitBurst)
+		e.RateLimit, e.RateLimitBurst, orderingValue(e.Ordering))
 	if err != nil {
 		return interpretError(err, op, noun)
 	}
@@ -204,15 +208,20 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *hookd.Endpoint) error {
 		format = ?, max_events_per_request = ?, mode = ?, headers = ?, verification_key = ?,
 		verification_key_header = ?, timeout_seconds = ?, secret = ?, previous_secret = ?,
 		previous_secret_expires_at = ?, sealed_headers = ?, pull_active_since = ?, inactive_at = ?, event_filter = ?,
-		batch_window_ms = ?, rate_limit = ?, rate_limit_burst = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		batch_window_ms = ?, rate_limit = ?, rate_limit_burst = ?, ordering = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
 		e.Name, e.URL, e.Description, types, e.AllEventTypes, e.Enabled, e.DisabledReason, s.d.nullTime(e.DisabledAt),
 		e.VerifyTLS, string(e.Format), e.MaxEventsPerRequest, string(e.Mode), headers,
 		nullBytes(e.SealedVerificationKey), e.VerificationKeyHeader, e.TimeoutSeconds, nullBytes(current),
 		nullBytes(previous), s.d.nullTime(prevExp), nullBytes(e.SealedHeaders), s.d.nullTime(e.PullActiveSince),
-		s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds(), e.RateLimit, e.RateLimitBurst,
+		s.d.nullTime(e.InactiveAt), filterValue(e.Filter), e.BatchWindow.Milliseconds(), e.RateLimit, e.RateLimitBurst, orderingValue(e.Ordering),
 		s.d.time(e.UpdatedAt), e.TenantID, e.ID)
 	if err := mustAffect(res, err); err != nil {
 		return interpretError(err, op, noun)
+	}
+	if e.FIFO() {
+		if err := s.numberWaitingDeliveries(ctx, e.ID); err != nil {
+			return interpretError(err, op, "delivery")
+		}
 	}
 	lastTriggered := e.LastTriggeredAt
 	normalizeEndpoint(e)

@@ -48,17 +48,22 @@ func insertDeliveriesQueries(n int, skipTaken bool) []string {
 }
 
 // insertDeliveries writes ds in tx, many rows per statement. Deliveries
-// to ping and pull endpoints (d.Pull set) are stored as payloads, last
-// (see insertPayloads); with skipTaken, those of an event the endpoint
+// to ping and pull endpoints (d.Pull set) are stored as payloads (see
+// insertPayloads), then those to FIFO endpoints (d.Ordered), stored with
+// the others, are numbered, last (see numberDeliveries); with skipTaken, those of an event the endpoint
 // already keeps are left out.
 func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.Delivery, skipTaken bool) error {
-	var pull []*hookd.Delivery
-	if slices.ContainsFunc(ds, func(d *hookd.Delivery) bool { return d.Pull != nil }) {
+	var pull, ordered []*hookd.Delivery
+	if slices.ContainsFunc(ds, func(d *hookd.Delivery) bool { return d.Pull != nil || d.Ordered }) {
 		plain := make([]*hookd.Delivery, 0, len(ds))
 		for _, d := range ds {
-			if d.Pull != nil {
+			switch {
+			case d.Pull != nil:
 				pull = append(pull, d)
-			} else {
+			case d.Ordered:
+				ordered = append(ordered, d)
+				plain = append(plain, d)
+			default:
 				plain = append(plain, d)
 			}
 		}
@@ -68,7 +73,12 @@ func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*hookd.De
 		return err
 	}
 	if len(pull) > 0 {
-		return s.insertPayloads(ctx, tx, pull, skipTaken)
+		if err := s.insertPayloads(ctx, tx, pull, skipTaken); err != nil {
+			return err
+		}
+	}
+	if len(ordered) > 0 {
+		return s.numberDeliveries(ctx, tx, ordered)
 	}
 	return nil
 }

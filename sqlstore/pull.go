@@ -86,6 +86,7 @@ const takeTransactionAndInsertQuery = "WITH t AS (" + takeTransactionQuery + ", 
 // payloadQueries returns qs and the statements storing a payload, which
 // any delivery of a publication may be, to prepare before a transaction.
 func (s *Store) payloadQueries(qs []string) []string {
+	qs = append(qs, s.numberQueries()...)
 	if s.d.name == BackendPostgres {
 		return append(qs, takeTransactionAndInsertQuery, insertDeliveriesQuery(1, false))
 	}
