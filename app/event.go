@@ -142,6 +142,7 @@ func (a *App) publish(ctx context.Context, tenantID string, in PublishInput, tra
 // in the same order; e's data is decoded once, and only if some endpoint
 // has a filter.
 func filtered(e *hookd.Event, endpoints []*hookd.Endpoint) []*hookd.Endpoint {
+	endpoints = withoutSubject(e, endpoints) // operational events never loop
 	if !slices.ContainsFunc(endpoints, func(ep *hookd.Endpoint) bool { return ep.Filter != nil }) {
 		return endpoints // the common case: nothing to decode or copy
 	}

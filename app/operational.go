@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+
+	"github.com/hookd/hookd"
+)
+
+// Operational events (issue 14, item 6): the operational-events job turns
+// the signals the store wrote with each change (hookd.OperationalSignal)
+// into the tenant's events and the operator's requests.
+
+// OperatorNotifier sends an operational signal to the operator's webhook
+// URL (dispatch.OperatorWebhook). An error means it was not accepted: the
+// signal is sent again later.
+type OperatorNotifier interface {
+	Notify(ctx context.Context, s *hookd.OperationalSignal) error
+}
+
+// signalBatch is the most signals one run of RunOperationalSignals works on.
+const signalBatch = 100
+
+// SignalIdempotencyKey is the Idempotency-Key of the event published for
+// a signal: publishing it again (a run that stopped between publishing and
+// saving the signal) stores nothing new.
+func SignalIdempotencyKey(signalID string) string { return "hookd-operational-" + signalID }
+
+// RunOperationalSignals works on up to 100 signals due now: each is
+// published as the tenant's event (once, under SignalIdempotencyKey; a
+// tenant gone or without webhooks gets none) and sent to a.Operator if
+// set, retried with a growing wait (hookd.OperatorRetry) until it is
+// accepted or hookd.OperatorGiveUp has passed, then forgotten. It returns
+// how many signals it finished.
+func (a *App) RunOperationalSignals(ctx context.Context) (int, error) {
+	now := a.now()
+	sigs, err := a.Store.DueOperationalSignals(ctx, now, signalBatch)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	var firstErr error
+	for _, s := range sigs {
+		if err := ctx.Err(); err != nil {
+			return done, err
+		}
+		if err := a.runSignal(ctx, s); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if s.Done() {
+			done++
+		}
+	}
+	return done, firstErr
+}
+
+// runSignal takes s one step further and saves it.
+func (a *App) runSignal(ctx context.Context, s *hookd.OperationalSignal) error {
+	if !s.Published {
+		_, _, err := a.Publish(ctx, s.TenantID, PublishInput{Type: s.Type, Data: s.Data, IdempotencyKey: SignalIdempotencyKey(s.ID)})
+		switch hookd.ErrorCode(err) {
+		case "":
+		case hookd.ENOTFOUND, hookd.EPLANFORBIDDEN:
+			// A tenant gone, or without webhooks (so without endpoints):
+			// nothing to publish; the operator still hears of it.
+		default:
+			return err // tried again at the next run
+		}
+		s.Published = true
+	}
+	if !s.OperatorDone {
+		now := a.now()
+		if a.Operator == nil {
+			s.OperatorDone = true
+		} else if err := a.Operator.Notify(ctx, s); err == nil {
+			s.OperatorDone, s.OperatorError = true, ""
+			s.OperatorAttempts++
+		} else {
+			s.OperatorAttempts++
+			s.OperatorError = err.Error()
+			s.NextAt = now.Add(hookd.OperatorRetry(s.OperatorAttempts))
+			if now.Sub(s.CreatedAt) >= hookd.OperatorGiveUp {
+				a.Log.ErrorContext(ctx, "gave up sending an operational event to the operator's webhook URL",
+					slog.String("signal", s.ID), slog.String("type", s.Type), slog.String("tenant", s.TenantID),
+					slog.Int("attempts", s.OperatorAttempts), slog.String("err", s.OperatorError))
+				s.OperatorDone = true
+			} else {
+				a.Log.WarnContext(ctx, "the operator's webhook URL did not take an operational event; it is sent again later",
+					slog.String("signal", s.ID), slog.String("type", s.Type), slog.Int("attempts", s.OperatorAttempts),
+					slog.Time("next", s.NextAt), slog.String("err", s.OperatorError))
+			}
+		}
+	}
+	return a.Store.SaveOperationalSignal(ctx, s)
+}
+
+// withoutSubject returns endpoints without the one e is about, when e is
+// an operational event (hookd.OperationalSubject): an endpoint never
+// receives operational events about itself, so a failing endpoint cannot
+// feed its own failures.
+func withoutSubject(e *hookd.Event, endpoints []*hookd.Endpoint) []*hookd.Endpoint {
+	id := hookd.OperationalSubject(e)
+	if id == "" {
+		return endpoints
+	}
+	i := slices.IndexFunc(endpoints, func(ep *hookd.Endpoint) bool { return ep.ID == id })
+	if i < 0 {
+		return endpoints
+	}
+	return slices.Delete(slices.Clone(endpoints), i, i+1)
+}

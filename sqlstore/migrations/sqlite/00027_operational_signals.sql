@@ -1,0 +1,24 @@
+-- Operational signals (hookd.OperationalSignal): the outbox of operational
+-- events (endpoint.disabled, endpoint.enabled, endpoint.failing,
+-- delivery.exhausted), written in the transaction of the change they tell
+-- of and drained by the operational-events job. Rows go once the tenant's
+-- event is published and the operator's URL has taken them.
+
+-- +goose Up
+CREATE TABLE operational_signals (
+    id                TEXT    NOT NULL PRIMARY KEY,
+    tenant_id         TEXT    NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    type              TEXT    NOT NULL,
+    endpoint_id       TEXT    NOT NULL,
+    data              TEXT    NOT NULL,
+    created_at        TEXT    NOT NULL,
+    published         INTEGER NOT NULL DEFAULT 0,
+    operator_done     INTEGER NOT NULL DEFAULT 0,
+    operator_attempts INTEGER NOT NULL DEFAULT 0,
+    operator_error    TEXT    NOT NULL DEFAULT '',
+    next_at           TEXT    NOT NULL
+);
+CREATE INDEX operational_signals_next_idx ON operational_signals (next_at, id);
+
+-- +goose Down
+DROP TABLE operational_signals;
