@@ -174,3 +174,240 @@ func TestOperationalEventEndpointDisabled(t *testing.T) {
 		rcA.none(t)
 	})
 }
+
+// TestOperationalEventsNoLoop: a tenant whose only on-call endpoint,
+// subscribed to every operational event and to user.created, always
+// fails. Its failure tells of itself to nobody (it is the only
+// subscriber, and never hears about itself), so everything settles after
+// a bounded, exact number of signals and events, and stays quiet however
+// far the clock moves.
+func TestOperationalEventsNoLoop(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		w, op, _ := opWorld(t, s)
+		rc := newReceiver(t)
+		rc.answerWith(http.StatusInternalServerError, nil)
+		x := w.endpoint(rc.URL, app.CreateEndpointInput{Name: "on-call", EventTypes: []string{hookd.EventUserCreated,
+			hookd.EventEndpointDisabled, hookd.EventEndpointEnabled, hookd.EventEndpointFailing, hookd.EventDeliveryExhausted}})
+		w.start()
+		w.publish(userData)
+		w.failThroughSchedule(rc)
+		if n := w.drain(); n != 2 { // delivery.exhausted and endpoint.disabled about X
+			t.Fatalf("drain finished %d signals, want 2", n)
+		}
+		// Enabled again (still failing): endpoint.enabled, not sent to X.
+		if _, err := w.app.EnableEndpoint(ctx, w.tenant, x.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.drain(); n != 1 {
+			t.Fatalf("drain after enabling finished %d signals, want 1", n)
+		}
+		for range 3 {
+			op.next(t)
+		}
+		// Quiet from here on: no request, no signal, no delivery waiting.
+		for range 5 {
+			w.clock.Advance(30 * time.Hour)
+			w.d.Wake()
+			if n := w.drain(); n != 0 {
+				t.Fatalf("a later drain finished %d signals, want 0", n)
+			}
+		}
+		rc.none(t)
+		op.none(t)
+		events, err := w.app.ListEvents(ctx, w.tenant, "", hookd.ListParams{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, e := range events.Items {
+			types = append(types, e.Type)
+			if _, ds, err := w.app.Event(ctx, w.tenant, e.ID); err != nil || (e.Type != hookd.EventUserCreated && len(ds) != 0) {
+				t.Fatalf("%s has deliveries %v (%v); an operational event about X must not go to X", e.Type, ds, err)
+			}
+		}
+		slices.Sort(types)
+		if fmt.Sprint(types) != "[delivery.exhausted endpoint.disabled endpoint.enabled user.created]" {
+			t.Fatalf("events %v", types)
+		}
+		for _, st := range []hookd.DeliveryState{hookd.DeliveryPending, hookd.DeliveryRunning, hookd.DeliveryHeld} {
+			page, err := w.app.ListDeliveries(ctx, w.tenant, hookd.DeliveryFilter{State: st}, hookd.ListParams{})
+			if err != nil || len(page.Items) != 0 {
+				t.Fatalf("%s deliveries: %d, %v; want none", st, len(page.Items), err)
+			}
+		}
+	})
+}
+
+// TestOperationalEventsChain: endpoint A fails; on-call endpoint Y
+// receives A's operational events and fails them too. Y's failures of
+// operational events make no delivery.exhausted; Y's disabling is told to
+// the operator and to nobody else (Y is the only subscriber). Bounded:
+// three signals in all.
+func TestOperationalEventsChain(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		w, op, _ := opWorld(t, s)
+		rcA, rcY := newReceiver(t), newReceiver(t)
+		rcA.answerWith(http.StatusInternalServerError, nil)
+		rcY.answerWith(http.StatusServiceUnavailable, nil)
+		w.endpoint(rcA.URL, app.CreateEndpointInput{Name: "crm", EventTypes: []string{hookd.EventUserCreated}})
+		y := w.endpoint(rcY.URL, app.CreateEndpointInput{Name: "on-call", EventTypes: []string{hookd.EventEndpointDisabled, hookd.EventDeliveryExhausted}})
+		w.start()
+		w.publish(userData)
+		w.failThroughSchedule(rcA)
+		if n := w.drain(); n != 2 {
+			t.Fatalf("drain finished %d signals, want 2", n)
+		}
+		// Y gets both of A's, and fails them through the schedule.
+		schedule := hookd.DefaultRetrySchedule
+		for i := 0; i <= len(schedule); i++ {
+			rcY.next(t)
+			rcY.next(t)
+			w.waitRecorded(2)
+			if i < len(schedule) {
+				w.clock.Advance(schedule[i])
+				w.d.Wake()
+			}
+		}
+		sigs := w.pendingSignals()
+		if len(sigs) != 1 || sigs[0].Type != hookd.EventEndpointDisabled || sigs[0].EndpointID != y.ID {
+			t.Fatalf("signals after Y failed: %+v, want only endpoint.disabled about Y", sigs)
+		}
+		if n := w.drain(); n != 1 {
+			t.Fatalf("drain finished %d, want 1", n)
+		}
+		for range 3 {
+			op.next(t)
+		}
+		for range 3 {
+			w.clock.Advance(30 * time.Hour)
+			w.d.Wake()
+			if n := w.drain(); n != 0 {
+				t.Fatalf("a later drain finished %d signals, want 0", n)
+			}
+		}
+		rcA.none(t)
+		rcY.none(t)
+		op.none(t)
+	})
+}
+
+// TestOperationalEventsByHand: enabling and disabling by hand tell of it
+// too; a drain cut short between publishing and saving does not publish
+// twice; the operational names are reserved.
+func TestOperationalEventsByHand(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		w, op, opSecret := opWorld(t, s)
+		rcA, rcB := newReceiver(t), newReceiver(t)
+		a := w.endpoint(rcA.URL, app.CreateEndpointInput{Name: "crm", EventTypes: []string{hookd.EventUserCreated}})
+		b := w.endpoint(rcB.URL, app.CreateEndpointInput{Name: "on-call", EventTypes: []string{hookd.EventEndpointDisabled, hookd.EventEndpointEnabled}})
+		w.start()
+		if _, err := w.app.DisableEndpoint(ctx, w.tenant, a.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		// Disabling a disabled endpoint changes nothing and tells nothing.
+		if _, err := w.app.DisableEndpoint(ctx, w.tenant, a.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.drain(); n != 1 {
+			t.Fatalf("drain after disabling: %d, want 1", n)
+		}
+		m := readSigned(t, w, b.Secrets[0].Secret, rcB.next(t))
+		w.waitRecorded(1)
+		if m.Type != hookd.EventEndpointDisabled || m.Data.Cause != hookd.DisabledCauseUser || m.Data.Reason != hookd.DisabledByUser || m.Data.Endpoint.ID != a.ID {
+			t.Fatalf("B got %+v", m)
+		}
+		if m := readSigned(t, w, opSecret, op.next(t)); m.Type != hookd.EventEndpointDisabled || m.TenantID != w.tenant {
+			t.Fatalf("operator got %+v", m)
+		}
+
+		if _, err := w.app.EnableEndpoint(ctx, w.tenant, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		// A run that published the event and stopped before saving the
+		// signal: the next run publishes nothing new.
+		sigs := w.pendingSignals()
+		if len(sigs) != 1 || sigs[0].Type != hookd.EventEndpointEnabled {
+			t.Fatalf("signals after enabling: %+v", sigs)
+		}
+		if _, _, err := w.app.Publish(ctx, w.tenant, app.PublishInput{Type: sigs[0].Type, Data: sigs[0].Data,
+			IdempotencyKey: app.SignalIdempotencyKey(sigs[0].ID)}); err != nil {
+			t.Fatal(err)
+		}
+		m = readSigned(t, w, b.Secrets[0].Secret, rcB.next(t))
+		w.waitRecorded(1)
+		if m.Type != hookd.EventEndpointEnabled || m.Data.Endpoint.ID != a.ID {
+			t.Fatalf("B got %+v", m)
+		}
+		if n := w.drain(); n != 1 {
+			t.Fatalf("drain after enabling: %d, want 1", n)
+		}
+		if m := readSigned(t, w, opSecret, op.next(t)); m.Type != hookd.EventEndpointEnabled {
+			t.Fatalf("operator got %+v", m)
+		}
+		if n := w.drain(); n != 0 {
+			t.Fatalf("drain again: %d, want 0", n)
+		}
+		rcB.none(t)
+		op.none(t)
+		enabled, err := w.app.ListEvents(ctx, w.tenant, hookd.EventEndpointEnabled, hookd.ListParams{})
+		if err != nil || len(enabled.Items) != 1 {
+			t.Fatalf("endpoint.enabled events: %d, %v; want 1", len(enabled.Items), err)
+		}
+
+		// The names are the catalog's: a tenant cannot take them.
+		for _, name := range []string{hookd.EventEndpointDisabled, hookd.EventEndpointEnabled, hookd.EventEndpointFailing, hookd.EventDeliveryExhausted} {
+			_, err := w.app.CreateEventType(ctx, w.tenant, app.CreateEventTypeInput{Name: name, Description: "mine",
+				Schema: json.RawMessage(`{"type":"object"}`), Example: json.RawMessage(`{}`)})
+			if hookd.ErrorCode(err) != hookd.ECONFLICT {
+				t.Errorf("creating %s: %v, want ECONFLICT", name, err)
+			}
+		}
+	})
+}
+
+// TestOperatorRetries: the operator's URL failing is retried with a
+// growing wait, without publishing the tenant's event again, and given up
+// after hookd.OperatorGiveUp.
+func TestOperatorRetries(t *testing.T) {
+	w, op, _ := opWorld(t, sqlstoretest.SQLite(t))
+	ctx := context.Background()
+	op.answerWith(http.StatusBadGateway, nil)
+	rc := newReceiver(t)
+	a := w.endpoint(rc.URL, app.CreateEndpointInput{EventTypes: []string{hookd.EventUserCreated}})
+	if _, err := w.app.DisableEndpoint(ctx, w.tenant, a.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.drain(); n != 0 {
+		t.Fatalf("drain with the operator failing: %d done", n)
+	}
+	op.next(t)
+	if n := w.drain(); n != 0 {
+		t.Fatal("a signal was retried before its wait")
+	}
+	op.none(t)
+	w.clock.Advance(hookd.OperatorRetry(1))
+	w.drain()
+	op.next(t)
+	sigs := w.pendingSignals()
+	if len(sigs) != 1 || !sigs[0].Published || sigs[0].OperatorAttempts != 2 || sigs[0].OperatorError == "" {
+		t.Fatalf("signal after two failed requests: %+v", sigs)
+	}
+	attempts := 2
+	for w.clock.Advance(time.Hour); len(w.pendingSignals()) > 0; w.clock.Advance(time.Hour) {
+		w.drain()
+		op.next(t)
+		attempts++
+		if attempts > 40 {
+			t.Fatal("never given up")
+		}
+	}
+	if attempts < 20 {
+		t.Fatalf("given up after %d requests, before a day", attempts)
+	}
+	events, err := w.app.ListEvents(ctx, w.tenant, hookd.EventEndpointDisabled, hookd.ListParams{})
+	if err != nil || len(events.Items) != 1 {
+		t.Fatalf("endpoint.disabled events: %d, %v; want 1", len(events.Items), err)
+	}
+}
