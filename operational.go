@@ -187,3 +187,65 @@ func OperationalSubject(e *Event) string {
 	}
 	return d.Endpoint.ID
 }
+
+// Defaults of FailingPolicy.
+const (
+	DefaultFailingThreshold   = 0.5
+	DefaultFailingWindow      = 15 * time.Minute
+	DefaultFailingMinAttempts = 10
+)
+
+// FailingPolicy says when an endpoint is failing (endpoint.failing): its
+// share of attempts answered 2xx over the last Window is under Threshold,
+// out of at least MinAttempts attempts. A failing endpoint has recovered
+// once that share is at least Threshold again (out of any number of
+// attempts), or it made no attempt in the window; only then can
+// endpoint.failing be sent about it again. The zero value takes the
+// defaults; a negative Threshold turns the check off.
+type FailingPolicy struct {
+	Threshold   float64
+	Window      time.Duration
+	MinAttempts int
+}
+
+// WithDefaults returns p with its zero fields set to the defaults.
+func (p FailingPolicy) WithDefaults() FailingPolicy {
+	if p.Threshold == 0 {
+		p.Threshold = DefaultFailingThreshold
+	}
+	if p.Window <= 0 {
+		p.Window = DefaultFailingWindow
+	}
+	if p.MinAttempts <= 0 {
+		p.MinAttempts = DefaultFailingMinAttempts
+	}
+	return p
+}
+
+// AttemptCounts are an endpoint's attempts over a window.
+type AttemptCounts struct {
+	EndpointID string
+	Attempts   int
+	// Succeeded are those answered with 2xx.
+	Succeeded int
+}
+
+// Rate returns Succeeded / Attempts (1 without attempts).
+func (c AttemptCounts) Rate() float64 {
+	if c.Attempts == 0 {
+		return 1
+	}
+	return float64(c.Succeeded) / float64(c.Attempts)
+}
+
+// Failing reports whether c makes its endpoint failing under p (which has
+// its defaults).
+func (p FailingPolicy) Failing(c AttemptCounts) bool {
+	return p.Threshold > 0 && c.Attempts >= p.MinAttempts && c.Rate() < p.Threshold
+}
+
+// Recovered reports whether a failing endpoint with counts c has
+// recovered under p.
+func (p FailingPolicy) Recovered(c AttemptCounts) bool {
+	return c.Attempts == 0 || c.Rate() >= p.Threshold
+}

@@ -513,4 +513,17 @@ type OperationalStore interface {
 	// SaveOperationalSignal deletes s when it is done (s.Done()) and saves
 	// its progress otherwise. A signal gone is not an error.
 	SaveOperationalSignal(ctx context.Context, s *OperationalSignal) error
+	// CountAttempts returns, for each endpoint with attempts created in
+	// (since, until], how many and how many were answered 2xx, by
+	// endpoint ID.
+	CountAttempts(ctx context.Context, since, until time.Time) ([]AttemptCounts, error)
+	// FailingEndpoints returns the IDs of the endpoints marked failing.
+	FailingEndpoints(ctx context.Context) ([]string, error)
+	// MarkEndpointFailing marks the endpoint s is about failing since
+	// s.CreatedAt, unless it is marked already (or gone), and stores s (an
+	// endpoint.failing signal) in the same transaction. It reports whether
+	// it marked it.
+	MarkEndpointFailing(ctx context.Context, s *OperationalSignal) (bool, error)
+	// ClearEndpointFailing unmarks the endpoints (they recovered).
+	ClearEndpointFailing(ctx context.Context, endpointIDs []string) error
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/hookd/hookd"
 )
@@ -112,4 +113,79 @@ func withoutSubject(e *hookd.Event, endpoints []*hookd.Endpoint) []*hookd.Endpoi
 		return endpoints
 	}
 	return slices.Delete(slices.Clone(endpoints), i, i+1)
+}
+
+// RunEndpointHealth checks every endpoint's attempts over the last
+// a.Failing.Window: an endpoint that became failing (hookd.FailingPolicy)
+// is marked so and endpoint.failing recorded about it, once; a failing
+// endpoint that recovered is unmarked, so that it can be reported again.
+// It returns how many endpoints it reported failing. Its work is one scan
+// of the window's attempts (an index) plus one write per change.
+func (a *App) RunEndpointHealth(ctx context.Context) (int, error) {
+	p := a.Failing.WithDefaults()
+	if p.Threshold < 0 {
+		return 0, nil
+	}
+	now := a.now()
+	counts, err := a.Store.CountAttempts(ctx, now.Add(-p.Window), now)
+	if err != nil {
+		return 0, err
+	}
+	byID := make(map[string]hookd.AttemptCounts, len(counts))
+	var failing []hookd.AttemptCounts
+	for _, c := range counts {
+		byID[c.EndpointID] = c
+		if p.Failing(c) {
+			failing = append(failing, c)
+		}
+	}
+	marked, err := a.Store.FailingEndpoints(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var recovered []string
+	isMarked := make(map[string]bool, len(marked))
+	for _, id := range marked {
+		isMarked[id] = true
+		if p.Recovered(byID[id]) {
+			recovered = append(recovered, id)
+		}
+	}
+	if err := a.Store.ClearEndpointFailing(ctx, recovered); err != nil {
+		return 0, err
+	}
+	var ids []string
+	for _, c := range failing {
+		if !isMarked[c.EndpointID] {
+			ids = append(ids, c.EndpointID)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	eps, err := a.Store.EndpointsByID(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	at := now.UTC().Truncate(time.Microsecond)
+	n := 0
+	for _, ep := range eps {
+		c := byID[ep.ID]
+		sig, err := hookd.NewOperationalSignal(ep.TenantID, hookd.EventEndpointFailing, ep.ID, hookd.EndpointFailingData{
+			Endpoint:    hookd.OperationalEndpoint{ID: ep.ID, Name: ep.Name, URL: ep.URL},
+			SuccessRate: c.Rate(), Attempts: c.Attempts, Succeeded: c.Succeeded,
+			WindowSeconds: int(p.Window / time.Second), Threshold: p.Threshold, MinAttempts: p.MinAttempts, DetectedAt: at,
+		}, now)
+		if err != nil {
+			return n, err
+		}
+		ok, err := a.Store.MarkEndpointFailing(ctx, sig)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -34,6 +34,7 @@ type opMessage struct {
 		Cause    string                    `json:"cause"`
 		Delivery hookd.ExhaustedDelivery   `json:"delivery"`
 	} `json:"data"`
+	raw json.RawMessage // data
 }
 
 // opWorld is a world whose app sends operational signals to an operator
@@ -64,9 +65,16 @@ func readSigned(t *testing.T, w *world, secret string, r received) opMessage {
 		t.Fatalf("webhook-timestamp %s, want the clock's %d", ts, w.clock.Now().Unix())
 	}
 	var m opMessage
+	var raw struct {
+		Data json.RawMessage `json:"data"`
+	}
 	if err := json.Unmarshal(r.Body, &m); err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(r.Body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	m.raw = raw.Data
 	return m
 }
 
@@ -410,4 +418,111 @@ func TestOperatorRetries(t *testing.T) {
 	if err != nil || len(events.Items) != 1 {
 		t.Fatalf("endpoint.disabled events: %d, %v; want 1", len(events.Items), err)
 	}
+}
+
+// TestOperationalEventEndpointFailing: an endpoint whose success rate
+// falls under the threshold (default: 50 % of at least 10 attempts in 15
+// minutes) is reported once; not again while it still fails; and again
+// after it has recovered and fails anew.
+func TestOperationalEventEndpointFailing(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		w, op, opSecret := opWorld(t, s)
+		rcF, rcB := newReceiver(t), newReceiver(t)
+		rcF.answerWith(http.StatusInternalServerError, nil)
+		f := w.endpoint(rcF.URL, app.CreateEndpointInput{Name: "flaky", EventTypes: []string{hookd.EventUserCreated}})
+		b := w.endpoint(rcB.URL, app.CreateEndpointInput{Name: "on-call", EventTypes: []string{hookd.EventEndpointFailing}})
+		w.start()
+		health := func(want int) {
+			t.Helper()
+			n, err := w.app.RunEndpointHealth(ctx)
+			if err != nil || n != want {
+				t.Fatalf("endpoint health reported %d failing (%v), want %d", n, err, want)
+			}
+		}
+		burst := func() {
+			t.Helper()
+			for range 10 {
+				w.publish(userData)
+			}
+			for range 10 {
+				rcF.next(t)
+			}
+			w.waitRecorded(10)
+		}
+
+		// Nine failed attempts are too few to judge.
+		for range 9 {
+			w.publish(userData)
+			rcF.next(t)
+		}
+		w.waitRecorded(9)
+		health(0)
+		w.publish(userData)
+		rcF.next(t)
+		w.waitRecorded(1)
+		health(1)
+		if n := w.drain(); n != 1 {
+			t.Fatalf("drain: %d, want 1", n)
+		}
+		m := readSigned(t, w, b.Secrets[0].Secret, rcB.next(t))
+		w.waitRecorded(1)
+		var data hookd.EndpointFailingData
+		if err := json.Unmarshal(mustBody(t, m), &data); err != nil {
+			t.Fatal(err)
+		}
+		if m.Type != hookd.EventEndpointFailing || data.Endpoint.ID != f.ID || data.Attempts != 10 || data.Succeeded != 0 ||
+			data.SuccessRate != 0 || data.WindowSeconds != 900 || data.Threshold != 0.5 || data.MinAttempts != 10 {
+			t.Fatalf("B got %s %+v", m.Type, data)
+		}
+		if m := readSigned(t, w, opSecret, op.next(t)); m.Type != hookd.EventEndpointFailing || m.TenantID != w.tenant {
+			t.Fatalf("operator got %+v", m)
+		}
+
+		// Still failing (the retries fail too): quiet.
+		w.clock.Advance(hookd.DefaultRetrySchedule[0])
+		w.d.Wake()
+		for range 10 {
+			rcF.next(t)
+		}
+		w.waitRecorded(10)
+		health(0)
+		if n := w.drain(); n != 0 {
+			t.Fatalf("drain while still failing: %d", n)
+		}
+
+		// Recovered: the window holds only successes.
+		rcF.answerWith(http.StatusOK, nil)
+		w.clock.Advance(16 * time.Minute)
+		w.d.Wake()
+		for range 10 {
+			rcF.next(t)
+		}
+		w.waitRecorded(10)
+		health(0)
+		if ids, err := s.FailingEndpoints(ctx); err != nil || len(ids) != 0 {
+			t.Fatalf("failing endpoints after recovery: %v, %v", ids, err)
+		}
+
+		// Failing anew: reported again.
+		rcF.answerWith(http.StatusInternalServerError, nil)
+		w.clock.Advance(16 * time.Minute)
+		burst()
+		health(1)
+		if n := w.drain(); n != 1 {
+			t.Fatalf("drain: %d, want 1", n)
+		}
+		if m := readSigned(t, w, b.Secrets[0].Secret, rcB.next(t)); m.Type != hookd.EventEndpointFailing || m.Data.Endpoint.ID != f.ID {
+			t.Fatalf("B got %+v", m)
+		}
+		w.waitRecorded(1)
+		op.next(t)
+		rcB.none(t)
+	})
+}
+
+// mustBody returns the data of m as JSON.
+func mustBody(t *testing.T, m opMessage) []byte {
+	t.Helper()
+	return m.raw
 }

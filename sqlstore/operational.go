@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -166,6 +167,67 @@ func (s *Store) exhaustedSignals(ctx context.Context, tx *sql.Tx, results []hook
 		}
 		if err := s.insertSignal(ctx, tx, sig); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// CountAttempts returns, for each endpoint with attempts created in
+// (since, until], how many and how many were answered 2xx, by endpoint ID.
+// It reads the attempts_created_at_idx index only.
+func (s *Store) CountAttempts(ctx context.Context, since, until time.Time) ([]hookd.AttemptCounts, error) {
+	return queryAll(ctx, s.db.QueryContext, func(sc scanner, _ ...any) (hookd.AttemptCounts, error) {
+		var c hookd.AttemptCounts
+		err := sc.Scan(&c.EndpointID, &c.Attempts, &c.Succeeded)
+		return c, err
+	}, "count attempts", "attempt", s.d.rebind("SELECT endpoint_id, COUNT(*),"+
+		" COALESCE(SUM(CASE WHEN response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), 0)"+
+		" FROM attempts WHERE created_at > ? AND created_at <= ? GROUP BY endpoint_id ORDER BY endpoint_id"),
+		s.d.time(since), s.d.time(until))
+}
+
+// FailingEndpoints returns the IDs of the endpoints marked failing.
+func (s *Store) FailingEndpoints(ctx context.Context) ([]string, error) {
+	return queryAll(ctx, s.db.QueryContext, func(sc scanner, _ ...any) (string, error) {
+		var id string
+		err := sc.Scan(&id)
+		return id, err
+	}, "list failing endpoints", "endpoint", "SELECT endpoint_id FROM endpoint_health ORDER BY endpoint_id")
+}
+
+// MarkEndpointFailing marks the endpoint sig is about failing, unless it
+// is already (or gone), and stores sig with it, in one transaction.
+func (s *Store) MarkEndpointFailing(ctx context.Context, sig *hookd.OperationalSignal) (bool, error) {
+	const op, noun = "mark endpoint failing", "endpoint"
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, interpretError(err, op, noun)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, s.d.rebind("INSERT INTO endpoint_health (endpoint_id, tenant_id, failing_since)"+
+		" SELECT id, tenant_id, ? FROM endpoints WHERE id = ? ON CONFLICT (endpoint_id) DO NOTHING"),
+		s.d.time(sig.CreatedAt), sig.EndpointID)
+	if err != nil {
+		return false, interpretError(err, op, noun)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, interpretError(err, op, noun)
+	}
+	if err := s.insertSignal(ctx, tx, sig); err != nil {
+		return false, interpretError(err, op, "operational signal")
+	}
+	return true, interpretError(tx.Commit(), op, noun)
+}
+
+// ClearEndpointFailing unmarks the endpoints.
+func (s *Store) ClearEndpointFailing(ctx context.Context, endpointIDs []string) error {
+	for chunk := range slices.Chunk(endpointIDs, recordChunk) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if _, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM endpoint_health WHERE endpoint_id IN ("+placeholders(len(chunk))+")"), args...); err != nil {
+			return interpretError(err, "clear failing endpoints", "endpoint")
 		}
 	}
 	return nil

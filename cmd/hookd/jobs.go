@@ -65,6 +65,7 @@ func backgroundJobs(a *app.App, pruner *dispatch.Pruner, dispatcher *dispatch.Di
 		}},
 		pruneLimitsJob(a),
 		operationalEventsJob(a),
+		endpointHealthJob(a),
 	}
 }
 

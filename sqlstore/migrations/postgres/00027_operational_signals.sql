@@ -20,5 +20,16 @@ CREATE TABLE operational_signals (
 );
 CREATE INDEX operational_signals_next_idx ON operational_signals (next_at, id);
 
+-- Endpoints that are failing (endpoint.failing was sent and they have not
+-- recovered since), and the index that counts attempts over a window.
+CREATE TABLE endpoint_health (
+    endpoint_id   text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES endpoints (id) ON DELETE CASCADE,
+    tenant_id     text COLLATE "C" NOT NULL,
+    failing_since timestamptz NOT NULL
+);
+CREATE INDEX attempts_created_at_idx ON attempts (created_at, endpoint_id, response_status);
+
 -- +goose Down
+DROP INDEX attempts_created_at_idx;
+DROP TABLE endpoint_health;
 DROP TABLE operational_signals;
