@@ -55,6 +55,13 @@ func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e 
 // deliveries: those it stored (a fan-out cut short leaves the rest to
 // ResumeFanOuts), or for a replay those of the first event.
 func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (e *hookd.Event, ds []*hookd.Delivery, replayed bool, err error) {
+	if hookd.IsOperationalEventType(in.Type) {
+		// hookd's own news (operational.go): tenants subscribe to them,
+		// only hookd publishes them (PublishSignal).
+		return nil, nil, false, hookd.Invalid("Operational events are published by hookd only.", hookd.FieldError{
+			Location: "body.type", Message: fmt.Sprintf("%s is an operational event type: hookd publishes it, tenants subscribe to it", in.Type),
+		})
+	}
 	traceParent := ""
 	if a.Observer != nil {
 		var done func(*hookd.Event, int, bool, error)

@@ -62,7 +62,7 @@ func (a *App) RunOperationalSignals(ctx context.Context) (int, error) {
 // runSignal takes s one step further and saves it.
 func (a *App) runSignal(ctx context.Context, s *hookd.OperationalSignal) error {
 	if !s.Published {
-		_, _, err := a.Publish(ctx, s.TenantID, PublishInput{Type: s.Type, Data: s.Data, IdempotencyKey: SignalIdempotencyKey(s.ID)})
+		_, err := a.PublishSignal(ctx, s)
 		switch hookd.ErrorCode(err) {
 		case "":
 		case hookd.ENOTFOUND, hookd.EPLANFORBIDDEN:
@@ -97,6 +97,14 @@ func (a *App) runSignal(ctx context.Context, s *hookd.OperationalSignal) error {
 		}
 	}
 	return a.Store.SaveOperationalSignal(ctx, s)
+}
+
+// PublishSignal publishes s as its tenant's event, under
+// SignalIdempotencyKey(s.ID): publishing it again stores nothing new and
+// returns the first event. Its fan-out leaves out the endpoint s is about.
+func (a *App) PublishSignal(ctx context.Context, s *hookd.OperationalSignal) (*hookd.Event, error) {
+	e, _, _, err := a.publish(ctx, s.TenantID, PublishInput{Type: s.Type, Data: s.Data, IdempotencyKey: SignalIdempotencyKey(s.ID)}, "")
+	return e, err
 }
 
 // withoutSubject returns endpoints without the one e is about, when e is

@@ -339,8 +339,7 @@ func TestOperationalEventsByHand(t *testing.T) {
 		if len(sigs) != 1 || sigs[0].Type != hookd.EventEndpointEnabled {
 			t.Fatalf("signals after enabling: %+v", sigs)
 		}
-		if _, _, err := w.app.Publish(ctx, w.tenant, app.PublishInput{Type: sigs[0].Type, Data: sigs[0].Data,
-			IdempotencyKey: app.SignalIdempotencyKey(sigs[0].ID)}); err != nil {
+		if _, err := w.app.PublishSignal(ctx, sigs[0]); err != nil {
 			t.Fatal(err)
 		}
 		m = readSigned(t, w, b.Secrets[0].Secret, rcB.next(t))
@@ -362,6 +361,11 @@ func TestOperationalEventsByHand(t *testing.T) {
 		enabled, err := w.app.ListEvents(ctx, w.tenant, hookd.EventEndpointEnabled, hookd.ListParams{})
 		if err != nil || len(enabled.Items) != 1 {
 			t.Fatalf("endpoint.enabled events: %d, %v; want 1", len(enabled.Items), err)
+		}
+
+		// Only hookd publishes them.
+		if _, _, err := w.app.Publish(ctx, w.tenant, app.PublishInput{Type: sigs[0].Type, Data: sigs[0].Data}); hookd.ErrorCode(err) != hookd.EINVALID {
+			t.Errorf("a tenant publishing %s: %v, want EINVALID", sigs[0].Type, err)
 		}
 
 		// The names are the catalog's: a tenant cannot take them.
