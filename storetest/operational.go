@@ -195,7 +195,9 @@ var operationalTests = []storeTest{
 		counts, err = s.CountAttempts(ctx, t0, at(time.Hour))
 		must(t, err)
 		want := []hookd.AttemptCounts{{EndpointID: a.ID, Attempts: 4, Succeeded: 2}, {EndpointID: b.ID, Attempts: 1, Succeeded: 1}}
-		slices.SortFunc(want, func(x, y hookd.AttemptCounts) int { return map[bool]int{true: -1, false: 1}[x.EndpointID < y.EndpointID] })
+		slices.SortFunc(want, func(x, y hookd.AttemptCounts) int {
+			return map[bool]int{true: -1, false: 1}[x.EndpointID < y.EndpointID]
+		})
 		wantEqual(t, "counts", counts, want)
 
 		mark := func(id string) bool {
