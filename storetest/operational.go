@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,10 +30,7 @@ func opSignals(t *testing.T, s hookd.Store) []*hookd.OperationalSignal {
 	sigs, err := s.DueOperationalSignals(t.Context(), at(1000*time.Hour), 1000)
 	must(t, err)
 	slices.SortFunc(sigs, func(a, b *hookd.OperationalSignal) int {
-		if a.Type != b.Type {
-			return map[bool]int{true: -1, false: 1}[a.Type < b.Type]
-		}
-		return map[bool]int{true: -1, false: 1}[a.EndpointID < b.EndpointID]
+		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.EndpointID, b.EndpointID))
 	})
 	return sigs
 }
@@ -195,9 +194,7 @@ var operationalTests = []storeTest{
 		counts, err = s.CountAttempts(ctx, t0, at(time.Hour))
 		must(t, err)
 		want := []hookd.AttemptCounts{{EndpointID: a.ID, Attempts: 4, Succeeded: 2}, {EndpointID: b.ID, Attempts: 1, Succeeded: 1}}
-		slices.SortFunc(want, func(x, y hookd.AttemptCounts) int {
-			return map[bool]int{true: -1, false: 1}[x.EndpointID < y.EndpointID]
-		})
+		slices.SortFunc(want, func(x, y hookd.AttemptCounts) int { return strings.Compare(x.EndpointID, y.EndpointID) })
 		wantEqual(t, "counts", counts, want)
 
 		mark := func(id string) bool {
