@@ -395,6 +395,10 @@ func TestOperationalEventsByHand(t *testing.T) {
 			if hookd.ErrorCode(err) != hookd.ECONFLICT {
 				t.Errorf("creating %s: %v, want ECONFLICT", name, err)
 			}
+			desc := "mine"
+			if _, err := w.app.UpdateEventType(ctx, w.tenant, name, app.UpdateEventTypeInput{Description: &desc}); hookd.ErrorCode(err) != hookd.EFORBIDDEN {
+				t.Errorf("changing %s: %v, want EFORBIDDEN", name, err)
+			}
 		}
 	})
 }
