@@ -33,7 +33,10 @@ func SignalIdempotencyKey(signalID string) string { return "hookd-operational-" 
 // tenant gone or without webhooks gets none) and sent to a.Operator if
 // set, retried with a growing wait (hookd.OperatorRetry) until it is
 // accepted or hookd.OperatorGiveUp has passed, then forgotten. It returns
-// how many signals it finished.
+// how many signals it finished. Once the operator's URL has failed in a
+// run, the run sends it nothing more (the signals left wait as if they had
+// failed, without counting an attempt): a URL that is down or slow costs
+// one request's timeout per run, and the tenants' events go on.
 func (a *App) RunOperationalSignals(ctx context.Context) (int, error) {
 	now := a.now()
 	sigs, err := a.Store.DueOperationalSignals(ctx, now, signalBatch)
@@ -42,11 +45,12 @@ func (a *App) RunOperationalSignals(ctx context.Context) (int, error) {
 	}
 	done := 0
 	var firstErr error
+	operatorDown := false
 	for _, s := range sigs {
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		if err := a.runSignal(ctx, s); err != nil {
+		if err := a.runSignal(ctx, s, &operatorDown); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -59,8 +63,9 @@ func (a *App) RunOperationalSignals(ctx context.Context) (int, error) {
 	return done, firstErr
 }
 
-// runSignal takes s one step further and saves it.
-func (a *App) runSignal(ctx context.Context, s *hookd.OperationalSignal) error {
+// runSignal takes s one step further and saves it. operatorDown is set
+// when the operator's URL fails, and then spared.
+func (a *App) runSignal(ctx context.Context, s *hookd.OperationalSignal, operatorDown *bool) error {
 	if !s.Published {
 		_, err := a.PublishSignal(ctx, s)
 		switch hookd.ErrorCode(err) {
@@ -77,10 +82,13 @@ func (a *App) runSignal(ctx context.Context, s *hookd.OperationalSignal) error {
 		now := a.now()
 		if a.Operator == nil {
 			s.OperatorDone = true
+		} else if *operatorDown {
+			s.NextAt = now.Add(hookd.OperatorRetry(max(s.OperatorAttempts, 1)))
 		} else if err := a.Operator.Notify(ctx, s); err == nil {
 			s.OperatorDone, s.OperatorError = true, ""
 			s.OperatorAttempts++
 		} else {
+			*operatorDown = true
 			s.OperatorAttempts++
 			s.OperatorError = err.Error()
 			s.NextAt = now.Add(hookd.OperatorRetry(s.OperatorAttempts))

@@ -552,3 +552,48 @@ func mustBody(t *testing.T, m opMessage) []byte {
 	t.Helper()
 	return m.raw
 }
+
+// TestOperatorDownSparesTheRest: once the operator's URL fails in a run,
+// the run sends it nothing more, and the tenants' events are published
+// all the same.
+func TestOperatorDownSparesTheRest(t *testing.T) {
+	w, op, _ := opWorld(t, sqlstoretest.SQLite(t))
+	ctx := context.Background()
+	op.answerWith(http.StatusServiceUnavailable, nil)
+	for _, name := range []string{"one", "two", "three"} {
+		rc := newReceiver(t)
+		e := w.endpoint(rc.URL, app.CreateEndpointInput{Name: name, EventTypes: []string{hookd.EventUserCreated}})
+		if _, err := w.app.DisableEndpoint(ctx, w.tenant, e.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := w.drain(); n != 0 {
+		t.Fatalf("drain with the operator down: %d done", n)
+	}
+	op.next(t)
+	op.none(t)
+	sigs := w.pendingSignals()
+	attempts := 0
+	for _, s := range sigs {
+		if !s.Published || s.OperatorDone {
+			t.Fatalf("signal %+v: want published, the operator's part pending", s)
+		}
+		attempts += s.OperatorAttempts
+	}
+	if len(sigs) != 3 || attempts != 1 {
+		t.Fatalf("%d signals, %d operator attempts; want 3 and 1", len(sigs), attempts)
+	}
+	events, err := w.app.ListEvents(ctx, w.tenant, hookd.EventEndpointDisabled, hookd.ListParams{})
+	if err != nil || len(events.Items) != 3 {
+		t.Fatalf("endpoint.disabled events: %d, %v; want 3", len(events.Items), err)
+	}
+	// Back up: the next runs send them all.
+	op.answerWith(http.StatusNoContent, nil)
+	w.clock.Advance(time.Hour)
+	if n := w.drain(); n != 3 {
+		t.Fatalf("drain with the operator back: %d, want 3", n)
+	}
+	for range 3 {
+		op.next(t)
+	}
+}
