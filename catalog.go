@@ -188,7 +188,126 @@ var builtinEventTypes = []builtinEventType{
 		}`,
 		example: `{"message": "This is a test event from hookd.", "endpoint_id": "ep_0193b7e4a1c27d5e9f3a1b2c3d4e5f61"}`,
 	},
+	// The operational events (operational.go): hookd's own news about the
+	// tenant's endpoints. An operational event about an endpoint is never
+	// delivered to that endpoint.
+	{
+		name: EventEndpointDisabled,
+		description: "An endpoint was disabled: one of its deliveries used up its retries, its receiver answered 410 Gone, " +
+			"or someone disabled it. Its deliveries are held until it is enabled again. Never delivered to the endpoint it is about.",
+		version: 1,
+		schema: schemaHeader(EventEndpointDisabled, "The data of endpoint.disabled: the endpoint, why and when.") + `,
+			"type": "object",
+			"required": ["endpoint", "reason", "cause", "disabled_at"],
+			"properties": {
+				"endpoint": {"$ref": "#/$defs/endpoint"},
+				"reason": {"type": "string", "description": "Why, in words, as the endpoint's disabled_reason says."},
+				"cause": {"type": "string", "description": "Why, as a code: failed_deliveries, gone or user. More may be added."},
+				"disabled_at": {"type": "string", "format": "date-time"}
+			},
+			"$defs": {"endpoint": ` + operationalEndpointSchema + `}
+		}`,
+		example: `{
+			"endpoint": ` + operationalEndpointExample + `,
+			"reason": "delivery dlv_0193b7e4a1c27d5e9f3a1b2c3d4e5f80 failed 9 attempts in a row, the last: HTTP 500",
+			"cause": "failed_deliveries",
+			"disabled_at": "2026-11-30T17:36:05Z"
+		}`,
+	},
+	{
+		name: EventEndpointEnabled,
+		description: "A disabled endpoint was enabled again; the deliveries held meanwhile are sent. Never delivered " +
+			"to the endpoint it is about.",
+		version: 1,
+		schema: schemaHeader(EventEndpointEnabled, "The data of endpoint.enabled: the endpoint and when.") + `,
+			"type": "object",
+			"required": ["endpoint", "enabled_at"],
+			"properties": {
+				"endpoint": {"$ref": "#/$defs/endpoint"},
+				"enabled_at": {"type": "string", "format": "date-time"}
+			},
+			"$defs": {"endpoint": ` + operationalEndpointSchema + `}
+		}`,
+		example: `{"endpoint": ` + operationalEndpointExample + `, "enabled_at": "2026-12-01T08:00:00Z"}`,
+	},
+	{
+		name: EventEndpointFailing,
+		description: "An endpoint's share of successful attempts fell under the operator's threshold over a recent window " +
+			"(by default under 50 % of at least 10 attempts in 15 minutes). Sent once when it falls, and again only after " +
+			"the endpoint has recovered. Never delivered to the endpoint it is about.",
+		version: 1,
+		schema: schemaHeader(EventEndpointFailing, "The data of endpoint.failing: the endpoint and its recent success rate.") + `,
+			"type": "object",
+			"required": ["endpoint", "success_rate", "attempts", "succeeded", "window_seconds", "threshold"],
+			"properties": {
+				"endpoint": {"$ref": "#/$defs/endpoint"},
+				"success_rate": {"type": "number", "minimum": 0, "maximum": 1, "description": "succeeded / attempts."},
+				"attempts": {"type": "integer", "description": "The attempts counted, in the window."},
+				"succeeded": {"type": "integer", "description": "Those answered with 2xx."},
+				"window_seconds": {"type": "integer", "description": "How far back attempts are counted."},
+				"threshold": {"type": "number", "description": "The success rate under which an endpoint is failing."},
+				"min_attempts": {"type": "integer", "description": "The fewest attempts in the window for a rate to count."},
+				"detected_at": {"type": "string", "format": "date-time"}
+			},
+			"$defs": {"endpoint": ` + operationalEndpointSchema + `}
+		}`,
+		example: `{
+			"endpoint": ` + operationalEndpointExample + `,
+			"success_rate": 0.25, "attempts": 40, "succeeded": 10,
+			"window_seconds": 900, "threshold": 0.5, "min_attempts": 10,
+			"detected_at": "2026-11-30T17:15:00Z"
+		}`,
+	},
+	{
+		name: EventDeliveryExhausted,
+		description: "A delivery used up its retries and failed (its endpoint is disabled with it). Never sent for a " +
+			"delivery of an operational event, and never delivered to the endpoint it is about.",
+		version: 1,
+		schema: schemaHeader(EventDeliveryExhausted, "The data of delivery.exhausted: the endpoint and the delivery that failed.") + `,
+			"type": "object",
+			"required": ["endpoint", "delivery"],
+			"properties": {
+				"endpoint": {"$ref": "#/$defs/endpoint"},
+				"delivery": {
+					"type": "object",
+					"required": ["id", "event_id", "event_type", "attempts"],
+					"properties": {
+						"id": {"type": "string"},
+						"event_id": {"type": "string"},
+						"event_type": {"type": "string"},
+						"attempts": {"type": "integer", "description": "The attempts made in all."},
+						"last_status": {"type": "integer", "description": "The HTTP status of the last attempt; 0 for no answer."},
+						"last_error": {"type": "string", "description": "Why the last attempt got no answer; \"\" when it got one."},
+						"last_attempt_at": {"type": "string", "format": "date-time"}
+					}
+				}
+			},
+			"$defs": {"endpoint": ` + operationalEndpointSchema + `}
+		}`,
+		example: `{
+			"endpoint": ` + operationalEndpointExample + `,
+			"delivery": {
+				"id": "dlv_0193b7e4a1c27d5e9f3a1b2c3d4e5f80", "event_id": "evt_0193b7e4a1c27d5e9f3a1b2c3d4e5f81",
+				"event_type": "user.created", "attempts": 9, "last_status": 500, "last_error": "",
+				"last_attempt_at": "2026-11-30T17:36:05Z"
+			}
+		}`,
+	},
 }
+
+// operationalEndpointSchema is the endpoint an operational event is about.
+const operationalEndpointSchema = `{
+	"type": "object",
+	"description": "The endpoint the event is about.",
+	"required": ["id", "name", "url"],
+	"properties": {
+		"id": {"type": "string"},
+		"name": {"type": "string"},
+		"url": {"type": "string", "description": "As configured: a {VerificationKey} placeholder is not filled in."}
+	}
+}`
+
+const operationalEndpointExample = `{"id": "ep_0193b7e4a1c27d5e9f3a1b2c3d4e5f61", "name": "CRM sync", "url": "https://crm.example.com/hooks/hookd"}`
 
 // schemaHeader opens a built-in schema: an object, left unclosed, with the
 // draft, a title and a description that states the compatibility rule.

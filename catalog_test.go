@@ -12,8 +12,8 @@ import (
 
 func TestBuiltinEventTypes(t *testing.T) {
 	ts := hookd.BuiltinEventTypes()
-	if len(ts) != 8 {
-		t.Fatalf("%d built-in types, want 8", len(ts))
+	if len(ts) != 12 {
+		t.Fatalf("%d built-in types, want 12", len(ts))
 	}
 	seen := map[string]bool{}
 	for _, et := range ts {

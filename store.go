@@ -47,6 +47,7 @@ type Store interface {
 	ConsoleSessionStore
 	PullStore
 	ReplayStore
+	OperationalStore
 	// Ping returns an error unless the database answers and every migration
 	// has been applied.
 	Ping(ctx context.Context) error
@@ -505,4 +506,39 @@ type ConsoleSessionStore interface {
 	// at or before now, soonest ended first, and says how many it deleted.
 	// A limit of 0 or less deletes none.
 	DeleteExpiredConsoleSessions(ctx context.Context, now time.Time, limit int) (int, error)
+}
+
+// OperationalStore keeps the outbox of operational events (see
+// operational.go). RecordDeliveries writes a delivery.exhausted signal for
+// each delivery it moves to failed (but those of operational events) and an
+// endpoint.disabled signal for each endpoint it disables, in its
+// transaction.
+type OperationalStore interface {
+	// SetEndpointEnabled enables or disables e (e.Enabled, with its
+	// DisabledReason, DisabledAt, PullActiveSince, InactiveAt and
+	// UpdatedAt) unless it already is, and stores signal, if not nil, in
+	// the same transaction. It reports whether it changed the endpoint.
+	// Returns ENOTFOUND if e.TenantID has no endpoint e.ID.
+	SetEndpointEnabled(ctx context.Context, e *Endpoint, signal *OperationalSignal) (bool, error)
+	// AddOperationalSignal stores a signal on its own.
+	AddOperationalSignal(ctx context.Context, s *OperationalSignal) error
+	// DueOperationalSignals returns up to limit signals whose NextAt is at
+	// or before now, the earliest first.
+	DueOperationalSignals(ctx context.Context, now time.Time, limit int) ([]*OperationalSignal, error)
+	// SaveOperationalSignal deletes s when it is done (s.Done()) and saves
+	// its progress otherwise. A signal gone is not an error.
+	SaveOperationalSignal(ctx context.Context, s *OperationalSignal) error
+	// CountAttempts returns, for each endpoint with attempts created in
+	// (since, until], how many and how many were answered 2xx, by
+	// endpoint ID.
+	CountAttempts(ctx context.Context, since, until time.Time) ([]AttemptCounts, error)
+	// FailingEndpoints returns the IDs of the endpoints marked failing.
+	FailingEndpoints(ctx context.Context) ([]string, error)
+	// MarkEndpointFailing marks the endpoint s is about failing since
+	// s.CreatedAt, unless it is marked already (or gone), and stores s (an
+	// endpoint.failing signal) in the same transaction. It reports whether
+	// it marked it.
+	MarkEndpointFailing(ctx context.Context, s *OperationalSignal) (bool, error)
+	// ClearEndpointFailing unmarks the endpoints (they recovered).
+	ClearEndpointFailing(ctx context.Context, endpointIDs []string) error
 }

@@ -69,6 +69,12 @@ type App struct {
 	// InboundLimits bound what failed inbound calls and the inbound log
 	// cost; its zero value takes the defaults.
 	InboundLimits InboundLimits
+	// Operator, when set, receives every operational event of every
+	// tenant (the operator's webhook URL); see RunOperationalSignals.
+	Operator OperatorNotifier
+	// Failing says when an endpoint is failing (endpoint.failing); its
+	// zero value takes the defaults. See RunEndpointHealth.
+	Failing hookd.FailingPolicy
 	// PullLifecycle is the inactivity lifecycle of ping and pull
 	// endpoints; its zero value takes the defaults (7 days each).
 	PullLifecycle hookd.PullLifecycle

@@ -467,8 +467,14 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 		e.InactiveAt, e.PullActiveSince = nil, &now
 	}
 	e.UpdatedAt = now
-	if err := a.saveEndpoint(ctx, e); err != nil {
+	// The change and its operational event (endpoint.enabled or
+	// endpoint.disabled) are stored together; of two racing, one changes.
+	changed, err := a.Store.SetEndpointEnabled(ctx, e, enabledSignal(e, now))
+	if err != nil {
 		return nil, err
+	}
+	if !changed {
+		return a.endpoint(ctx, tenantID, id)
 	}
 	if enabled {
 		n, err := a.Store.ReleaseHeldDeliveries(ctx, e.ID, now)
@@ -493,6 +499,26 @@ func (a *App) setEndpointEnabled(ctx context.Context, tenantID, id string, enabl
 		return nil, err
 	}
 	return e, nil
+}
+
+// enabledSignal returns the operational signal of e just enabled or
+// disabled by hand at now.
+func enabledSignal(e *hookd.Endpoint, now time.Time) *hookd.OperationalSignal {
+	ep := hookd.OperationalEndpoint{ID: e.ID, Name: e.Name, URL: e.URL}
+	var sig *hookd.OperationalSignal
+	var err error
+	if e.Enabled {
+		sig, err = hookd.NewOperationalSignal(e.TenantID, hookd.EventEndpointEnabled, e.ID,
+			hookd.EndpointEnabledData{Endpoint: ep, EnabledAt: now.UTC().Truncate(time.Microsecond)}, now)
+	} else {
+		sig, err = hookd.NewOperationalSignal(e.TenantID, hookd.EventEndpointDisabled, e.ID, hookd.EndpointDisabledData{
+			Endpoint: ep, Reason: e.DisabledReason, Cause: hookd.DisabledCauseUser, DisabledAt: now.UTC().Truncate(time.Microsecond),
+		}, now)
+	}
+	if err != nil {
+		panic("app: cannot encode an operational event: " + err.Error()) // plain structs: a bug
+	}
+	return sig
 }
 
 // applyEndpointInput validates in and sets its non-nil fields on e; a URL

@@ -55,6 +55,13 @@ func (a *App) Publish(ctx context.Context, tenantID string, in PublishInput) (e 
 // deliveries: those it stored (a fan-out cut short leaves the rest to
 // ResumeFanOuts), or for a replay those of the first event.
 func (a *App) PublishWithDeliveries(ctx context.Context, tenantID string, in PublishInput) (e *hookd.Event, ds []*hookd.Delivery, replayed bool, err error) {
+	if hookd.IsOperationalEventType(in.Type) {
+		// hookd's own news (operational.go): tenants subscribe to them,
+		// only hookd publishes them (PublishSignal).
+		return nil, nil, false, hookd.Invalid("Operational events are published by hookd only.", hookd.FieldError{
+			Location: "body.type", Message: fmt.Sprintf("%s is an operational event type: hookd publishes it, tenants subscribe to it", in.Type),
+		})
+	}
 	traceParent := ""
 	if a.Observer != nil {
 		var done func(*hookd.Event, int, bool, error)
@@ -142,6 +149,7 @@ func (a *App) publish(ctx context.Context, tenantID string, in PublishInput, tra
 // in the same order; e's data is decoded once, and only if some endpoint
 // has a filter.
 func filtered(e *hookd.Event, endpoints []*hookd.Endpoint) []*hookd.Endpoint {
+	endpoints = withoutSubject(e, endpoints) // operational events never loop
 	if !slices.ContainsFunc(endpoints, func(ep *hookd.Endpoint) bool { return ep.Filter != nil }) {
 		return endpoints // the common case: nothing to decode or copy
 	}

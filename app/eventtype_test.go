@@ -108,7 +108,8 @@ func TestBuiltinEventTypes(t *testing.T) {
 				t.Errorf("%s: schema description %q does not tell receivers to ignore unknown fields", et.Name, d)
 			}
 		}
-		want := "organization.updated ticket.created ticket.updated user.created user.login user.terminated user.updated webhook.test"
+		want := "delivery.exhausted endpoint.disabled endpoint.enabled endpoint.failing organization.updated ticket.created ticket.updated " +
+			"user.created user.login user.terminated user.updated webhook.test"
 		if got := strings.Join(names, " "); got != want {
 			t.Fatalf("built-in catalog = %s, want %s", got, want)
 		}
@@ -120,8 +121,8 @@ func TestBuiltinEventTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.ID != page.Items[3].ID || !again.UpdatedAt.Equal(page.Items[3].UpdatedAt) {
-			t.Errorf("user.created after a second EnsureBuiltinEventTypes: %+v, want unchanged %+v", again, page.Items[3])
+		if again.ID != page.Items[7].ID || !again.UpdatedAt.Equal(page.Items[7].UpdatedAt) {
+			t.Errorf("user.created after a second EnsureBuiltinEventTypes: %+v, want unchanged %+v", again, page.Items[7])
 		}
 		// Unknown fields in data are fine.
 		if err := a.ValidateEventData(ctx, tn, hookd.EventWebhookTest, json.RawMessage(`{"message":"hi","extra":{"x":1}}`)); err != nil {

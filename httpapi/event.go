@@ -72,7 +72,8 @@ func registerPublishEvent(api huma.API, a *app.App) {
 			"is then delivered, retried for about a day. Deliveries to disabled endpoints are held until they are enabled "+
 			"again. With an `Idempotency-Key` header, publishing again within 24 hours answers with the first event "+
 			"(and `Idempotent-Replayed: true`) and stores nothing; the same key with another `type` or `data` is refused "+
-			"with 422 `urn:hookd:problem:idempotency-key-reused`.",
+			"with 422 `urn:hookd:problem:idempotency-key-reused`. The operational event types (`endpoint.disabled`, "+
+			"`endpoint.enabled`, `endpoint.failing`, `delivery.exhausted`) are published by hookd only: 422 at `body.type`.",
 		http.StatusAccepted))
 	huma.Register(api, op, func(ctx context.Context, in *publishEventInput) (*publishEventOutput, error) {
 		e, ds, replayed, err := a.PublishWithDeliveries(ctx, tenantID(ctx), app.PublishInput{

@@ -220,7 +220,8 @@ func TestEventCatalogAPI(t *testing.T) {
 				t.Errorf("%s is missing its schema, example, description or version: %+v", et.Name, et)
 			}
 		}
-		want := "assessment.completed organization.updated ticket.created ticket.updated user.created user.login user.terminated user.updated webhook.test"
+		want := "assessment.completed delivery.exhausted endpoint.disabled endpoint.enabled endpoint.failing organization.updated " +
+			"ticket.created ticket.updated user.created user.login user.terminated user.updated webhook.test"
 		if got := strings.Join(names, " "); got != want || page.NextCursor != nil {
 			t.Fatalf("acme's catalog = %s (cursor %v), want %s", got, page.NextCursor, want)
 		}

@@ -384,6 +384,11 @@ func (s *Store) recordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 			return err
 		}
 	}
+	// Deliveries that failed for good tell of it (operational events;
+	// nothing to do on the happy path).
+	if err := s.exhaustedSignals(ctx, tx, results); err != nil {
+		return interpretError(err, op, "operational signal")
+	}
 	// Endpoint rows are updated in ID order too, each once for all its
 	// work: publishers lock them in that order.
 	pingEndpoint, err := s.pingEndpoints(ctx, tx, results)
@@ -434,9 +439,19 @@ func (s *Store) recordDeliveries(ctx context.Context, results []hookd.DeliveryRe
 		}
 		for _, e := range w.disable {
 			at := s.d.time(e.TriggeredAt)
-			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?,"+
-				" updated_at = ? WHERE id = ? AND enabled = ?"), false, e.DisableReason, at, at, e.EndpointID, true); err != nil {
+			res, err := tx.ExecContext(ctx, s.d.rebind("UPDATE endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?,"+
+				" updated_at = ? WHERE id = ? AND enabled = ?"), false, e.DisableReason, at, at, e.EndpointID, true)
+			if err != nil {
 				return interpretError(err, op, "endpoint")
+			}
+			// An endpoint this transaction disabled tells of it
+			// (endpoint.disabled), in the same transaction.
+			if n, err := res.RowsAffected(); err != nil {
+				return interpretError(err, op, "endpoint")
+			} else if n > 0 {
+				if err := s.disabledSignal(ctx, tx, e.EndpointID, e); err != nil {
+					return interpretError(err, op, "operational signal")
+				}
 			}
 			if _, err := tx.ExecContext(ctx, s.d.rebind("UPDATE deliveries SET state = ?, updated_at = ? WHERE endpoint_id = ? AND state = ?"),
 				"held", at, e.EndpointID, "pending"); err != nil {

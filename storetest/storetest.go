@@ -49,6 +49,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"List", listTests},
 		{"Pull", pullTests},
 		{"PullLifecycle", pullLifecycleTests},
+		{"Operational", operationalTests},
 	}
 	t.Run("Ping", func(t *testing.T) {
 		t.Parallel()

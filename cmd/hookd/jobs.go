@@ -64,6 +64,8 @@ func backgroundJobs(a *app.App, pruner *dispatch.Pruner, dispatcher *dispatch.Di
 			return wrap("run the pull endpoints' inactivity lifecycle", err)
 		}},
 		pruneLimitsJob(a),
+		operationalEventsJob(a),
+		endpointHealthJob(a),
 	}
 }
 

@@ -35,6 +35,7 @@ type ServeCmd struct {
 	Retention     time.Duration      `name:"retention" env:"HOOKD_RETENTION" default:"720h" help:"How long delivered events, deliveries and attempts, and inbound calls, are kept."`
 	InboundLimitFlags
 	ObserveFlags
+	OperationalFlags
 	Concurrency       int           `name:"delivery-concurrency" env:"HOOKD_DELIVERY_CONCURRENCY" default:"256" help:"Most delivery requests in flight overall."`
 	EndpointConc      int           `name:"endpoint-concurrency" env:"HOOKD_ENDPOINT_CONCURRENCY" default:"16" help:"Most delivery requests in flight to one endpoint."`
 	HashConc          int           `name:"password-hash-concurrency" env:"HOOKD_PASSWORD_HASH_CONCURRENCY" default:"0" help:"Most argon2id password checks (console sign-ins, HTTP Basic) running at once, each taking 64 MiB; others wait up to 1 s, then get 503 (0: half the CPUs, at least 1)."`
@@ -72,6 +73,9 @@ func (c *ServeCmd) Run(env *Env) error {
 	store.MinFreeBytes = c.MinFreeDisk << 20
 	a.OAuthTokenTTL = c.OAuthTokenTTL
 	a.InboundLimits = c.inboundLimits()
+	if err := c.wireOperator(a, c.AllowPrivate); err != nil {
+		return err
+	}
 	if c.HashConc < 0 {
 		return fmt.Errorf("--password-hash-concurrency: %d is negative", c.HashConc)
 	}
