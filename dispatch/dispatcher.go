@@ -422,7 +422,10 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (claimed bool, er
 	d.discover = false
 	d.mu.Unlock()
 	if discover {
-		ids, err := d.Store.DueEndpoints(ctx, now)
+		// The time is read again here, for the reason given below the
+		// marks: a Wake that set discover after the caller read the time
+		// was for deliveries due by now, which an earlier time would miss.
+		ids, err := d.Store.DueEndpoints(ctx, d.Clock.Now())
 		if err != nil {
 			d.mu.Lock()
 			d.discover = true
