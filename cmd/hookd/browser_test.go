@@ -289,6 +289,15 @@ func (tb *tab) screenshot(name string) {
 }
 
 // clipboard returns the text on the browser's clipboard.
+// waitCopied waits until the Copy button sel has copied: the console marks
+// it data-copied once the clipboard write resolved, right after it sets
+// the status text (an empty status element is visible before that, so
+// waiting for it raced with the copy on a loaded machine).
+func (tb *tab) waitCopied(sel string) {
+	tb.t.Helper()
+	tb.run(chromedp.WaitVisible(chromedp.CSS(sel + `[data-copied="true"]`)))
+}
+
 func (tb *tab) clipboard() string {
 	tb.t.Helper()
 	return value(tb, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))

@@ -134,7 +134,7 @@ func TestConsoleAccessToken(t *testing.T) {
 		t.Fatalf("the dialog shows %q, want a token", token)
 	}
 	tb.click("#new-token-copy")
-	tb.run(chromedp.WaitVisible(chromedp.CSS("#new-token-status")))
+	tb.waitCopied("#new-token-copy")
 	if got := tb.text("#new-token-status"); got != "Copied" {
 		t.Errorf("after Copy the status says %q", got)
 	}
@@ -216,7 +216,7 @@ func TestConsoleAPIKey(t *testing.T) {
 	}
 
 	tb.click("#api-key-copy")
-	tb.run(chromedp.WaitVisible(chromedp.CSS("#api-key-status")))
+	tb.waitCopied("#api-key-copy")
 	if got := tb.clipboard(); got != key {
 		t.Errorf("the clipboard holds %q, want the key", got)
 	}
@@ -443,7 +443,7 @@ func TestConsoleInbound(t *testing.T) {
 		t.Fatalf("the adduser URL shown is %q", add)
 	}
 	tb.click("#dest-" + id + "-adduser-copy")
-	tb.run(chromedp.WaitVisible(chromedp.CSS("#dest-" + id + "-adduser-status")))
+	tb.waitCopied("#dest-" + id + "-adduser-copy")
 	if got := tb.clipboard(); got != add {
 		t.Errorf("the clipboard holds %q, want %q", got, add)
 	}
