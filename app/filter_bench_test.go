@@ -10,7 +10,6 @@ import (
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/app"
-	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
@@ -31,14 +30,9 @@ func BenchmarkPublishFiltered(b *testing.B) {
 	const filter = `{"type": {"$startsWith": "user."}, "data.user.status": {"$in": ["active", "invited"]},` +
 		` "data.user.email": {"$endsWith": "@example.com"}, "data.user.organizations.0.id": {"$exists": true}}`
 	const miss = `{"type": {"$startsWith": "user."}, "data.user.status": {"$in": ["terminated"]}}`
-	for _, backend := range []string{"sqlite", "postgres"} {
-		b.Run(backend, func(b *testing.B) {
-			var s *sqlstore.Store
-			if backend == "sqlite" {
-				s = sqlstoretest.SQLite(b)
-			} else {
-				s = sqlstoretest.Postgres(b)
-			}
+	for _, bk := range sqlstoretest.Backends() {
+		b.Run(bk.Name, func(b *testing.B) {
+			s := bk.Open(b)
 			ctx := context.Background()
 			a, _ := newApp(b, s)
 			variants := []struct {

@@ -1,11 +1,9 @@
 package sqlstore_test
 
 import (
-	"os"
 	"testing"
 	"time"
 
-	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
@@ -13,15 +11,8 @@ import (
 // with its cool-down, as a sender does around each request to a limited
 // endpoint: what the rate limit costs a request (two statements).
 func BenchmarkRateSlot(b *testing.B) {
-	backends := map[string]func(testing.TB) *sqlstore.Store{"sqlite": sqlstoretest.SQLite}
-	if os.Getenv(sqlstoretest.PostgresEnv) != "" {
-		backends["postgres"] = sqlstoretest.Postgres
-	}
-	for _, backend := range []string{"sqlite", "postgres"} {
-		open := backends[backend]
-		if open == nil {
-			continue
-		}
+	for _, bk := range sqlstoretest.Backends() {
+		backend, open := bk.Name, bk.Open
 		b.Run(backend, func(b *testing.B) {
 			s := open(b)
 			ep := rateEndpoint(b, s)

@@ -2,13 +2,11 @@ package sqlstore_test
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd"
-	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
@@ -17,15 +15,8 @@ import (
 // counts attempts with (attempts_created_at_idx, issue 14, item 6): its
 // cost on the delivery path. One op is one batch of 64.
 func BenchmarkRecordSucceeded(b *testing.B) {
-	backends := map[string]func(testing.TB) *sqlstore.Store{"sqlite": sqlstoretest.SQLite}
-	if os.Getenv(sqlstoretest.PostgresEnv) != "" {
-		backends["postgres"] = sqlstoretest.Postgres
-	}
-	for _, backend := range []string{"sqlite", "postgres"} {
-		open := backends[backend]
-		if open == nil {
-			continue
-		}
+	for _, bk := range sqlstoretest.Backends() {
+		backend, open := bk.Name, bk.Open
 		for _, index := range []bool{true, false} {
 			name := backend + "/with-index"
 			if !index {

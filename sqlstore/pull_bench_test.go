@@ -2,13 +2,11 @@ package sqlstore_test
 
 import (
 	"encoding/json"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd"
-	"github.com/hookd/hookd/sqlstore"
 	"github.com/hookd/hookd/sqlstore/sqlstoretest"
 )
 
@@ -17,15 +15,8 @@ import (
 // event, the baseline), a pull endpoint (a payload numbered under the
 // endpoint's row lock) and a ping endpoint (the same, plus the ping slot).
 func BenchmarkPublishToOneEndpoint(b *testing.B) {
-	backends := map[string]func(testing.TB) *sqlstore.Store{"sqlite": sqlstoretest.SQLite}
-	if os.Getenv(sqlstoretest.PostgresEnv) != "" {
-		backends["postgres"] = sqlstoretest.Postgres
-	}
-	for _, backend := range []string{"sqlite", "postgres"} {
-		open := backends[backend]
-		if open == nil {
-			continue
-		}
+	for _, bk := range sqlstoretest.Backends() {
+		backend, open := bk.Name, bk.Open
 		for _, mode := range []hookd.EndpointMode{hookd.ModeFull, hookd.ModePull, hookd.ModePing} {
 			b.Run(backend+"/"+string(mode), func(b *testing.B) {
 				s := open(b)
@@ -70,15 +61,8 @@ func BenchmarkPublishToOneEndpoint(b *testing.B) {
 // other (and the notifications of PostgreSQL are sent outside the
 // publishing transactions: inside, they serialized every commit).
 func BenchmarkPublishToManyEndpoints(b *testing.B) {
-	backends := map[string]func(testing.TB) *sqlstore.Store{"sqlite": sqlstoretest.SQLite}
-	if os.Getenv(sqlstoretest.PostgresEnv) != "" {
-		backends["postgres"] = sqlstoretest.Postgres
-	}
-	for _, backend := range []string{"sqlite", "postgres"} {
-		open := backends[backend]
-		if open == nil {
-			continue
-		}
+	for _, bk := range sqlstoretest.Backends() {
+		backend, open := bk.Name, bk.Open
 		for _, mode := range []hookd.EndpointMode{hookd.ModeFull, hookd.ModePull} {
 			b.Run(backend+"/"+string(mode), func(b *testing.B) {
 				s := open(b)

@@ -125,6 +125,23 @@ func Each(t *testing.T, f func(t *testing.T, s *sqlstore.Store)) {
 	t.Run("postgres", func(t *testing.T) { f(t, Postgres(t)) })
 }
 
+// Backend names a store kind and opens a new store of it.
+type Backend struct {
+	Name string
+	Open func(testing.TB) *sqlstore.Store
+}
+
+// Backends returns the stores a benchmark runs on: SQLite, and PostgreSQL
+// when HOOKD_TEST_POSTGRES_URL is set (a benchmark is left out rather
+// than skipped without it).
+func Backends() []Backend {
+	bs := []Backend{{"sqlite", SQLite}}
+	if os.Getenv(PostgresEnv) != "" {
+		bs = append(bs, Backend{"postgres", Postgres})
+	}
+	return bs
+}
+
 // DumpAtRest returns everything s keeps at rest, for tests that scan for
 // secrets kept in plaintext. On SQLite it is the raw bytes of the database
 // file and its write-ahead log, as they are (no checkpoint). On PostgreSQL it
